@@ -1,0 +1,44 @@
+/* Our minimal Solo5-ABI guest runtime: hypercalls, console, exit; each unikernel provides app_main(). */
+#ifndef RUNCC_RUNTIME_H
+#define RUNCC_RUNTIME_H
+
+#include "hvt-abi.h"
+
+/* Implemented by each unikernel; its return value becomes the monitor's exit status. */
+int app_main(const char *cmdline);
+
+extern const struct hvt_boot_info *runtime_boot_info;
+
+static inline void hvt_hypercall(unsigned nr, volatile void *arg)
+{
+    __asm__ __volatile__("outl %0, %1"
+                         :
+                         : "a"((uint32_t)(uintptr_t)arg), "d"((uint16_t)(HVT_HYPERCALL_PIO_BASE + nr))
+                         : "memory");
+}
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+void console_write(const char *text, size_t len);
+void print(const char *text);
+void print_u64(uint64_t value);
+void print_hex(uint64_t value);
+uint64_t walltime_ns(void);
+/* POLL: sleeps up to timeout_ns; returns the number of ready devices. */
+int poll_ns(uint64_t timeout_ns, uint64_t *ready_set);
+__attribute__((noreturn)) void runtime_exit(int status);
+__attribute__((noreturn)) void runtime_abort(const char *why);
+/* Parses a decimal number at the start of text; returns fallback when there is none. */
+uint64_t parse_u64(const char *text, uint64_t fallback);
+int str_equal(const char *a, const char *b);
+
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+size_t strlen(const char *s);
+
+#endif

@@ -1,0 +1,103 @@
+// The only importer of koffi: typed bindings to the libc calls runcc needs. Addresses cross as JS numbers
+// (user-space addresses are < 2^47, exactly representable), so no BigInt and no allocation on hot paths.
+import koffi from 'koffi';
+
+const lib = koffi.load('libc.so.6');
+
+export interface Libc {
+  open(path: string, flags: number, mode: number): number;
+  close(fd: number): number;
+  /** ioctl with an integer or an address (a JS number) as its argument. */
+  ioctl(fd: number, request: number, arg: number): number;
+  read(fd: number, address: number, length: number): number;
+  write(fd: number, address: number, length: number): number;
+  pread(fd: number, address: number, length: number, offset: number): number;
+  pwrite(fd: number, address: number, length: number, offset: number): number;
+  lseek(fd: number, offset: number, whence: number): number;
+  fcntl(fd: number, command: number, arg: number): number;
+  /** Returns the mapping's address, or -1 (MAP_FAILED). */
+  mmap(address: number, length: number, prot: number, flags: number, fd: number, offset: number): number;
+  munmap(address: number, length: number): number;
+  mprotect(address: number, length: number, prot: number): number;
+  epoll_create1(flags: number): number;
+  epoll_ctl(epfd: number, op: number, fd: number, eventAddress: number): number;
+  epoll_wait(epfd: number, eventsAddress: number, maxEvents: number, timeoutMs: number): number;
+  timerfd_create(clockId: number, flags: number): number;
+  timerfd_settime(fd: number, flags: number, newValueAddress: number, oldValueAddress: number): number;
+  clock_gettime(clockId: number, timespecAddress: number): number;
+  timer_create(clockId: number, sigeventAddress: number, timerIdAddress: number): number;
+  timer_settime(timerId: number, flags: number, newValueAddress: number, oldValueAddress: number): number;
+  timer_delete(timerId: number): number;
+  gettid(): number;
+}
+
+export const libc: Libc = {
+  open: lib.func('int open(const char *path, int flags, uint32_t mode)'),
+  close: lib.func('int close(int fd)'),
+  ioctl: lib.func('int ioctl(int fd, unsigned long request, uintptr_t arg)'),
+  read: lib.func('intptr_t read(int fd, uintptr_t buf, size_t count)'),
+  write: lib.func('intptr_t write(int fd, uintptr_t buf, size_t count)'),
+  pread: lib.func('intptr_t pread(int fd, uintptr_t buf, size_t count, int64_t offset)'),
+  pwrite: lib.func('intptr_t pwrite(int fd, uintptr_t buf, size_t count, int64_t offset)'),
+  lseek: lib.func('int64_t lseek(int fd, int64_t offset, int whence)'),
+  fcntl: lib.func('int fcntl(int fd, int cmd, intptr_t arg)'),
+  mmap: lib.func('intptr_t mmap(uintptr_t addr, size_t length, int prot, int flags, int fd, int64_t offset)'),
+  munmap: lib.func('int munmap(uintptr_t addr, size_t length)'),
+  mprotect: lib.func('int mprotect(uintptr_t addr, size_t length, int prot)'),
+  epoll_create1: lib.func('int epoll_create1(int flags)'),
+  epoll_ctl: lib.func('int epoll_ctl(int epfd, int op, int fd, uintptr_t event)'),
+  epoll_wait: lib.func('int epoll_wait(int epfd, uintptr_t events, int maxevents, int timeout)'),
+  timerfd_create: lib.func('int timerfd_create(int clockid, int flags)'),
+  timerfd_settime: lib.func('int timerfd_settime(int fd, int flags, uintptr_t new_value, uintptr_t old_value)'),
+  clock_gettime: lib.func('int clock_gettime(int clockid, uintptr_t tp)'),
+  timer_create: lib.func('int timer_create(int clockid, uintptr_t sevp, uintptr_t timerid)'),
+  timer_settime: lib.func('int timer_settime(uintptr_t timerid, int flags, uintptr_t new_value, uintptr_t old_value)'),
+  timer_delete: lib.func('int timer_delete(uintptr_t timerid)'),
+  gettid: lib.func('int gettid()'),
+};
+
+const strerrorNative: (errnum: number) => string = lib.func('const char *strerror(int errnum)');
+
+/** errno as the last libc call through koffi left it. */
+export function errno(): number {
+  return koffi.errno();
+}
+
+/** The C library's text for an errno value ("Bad address"), as err(3) prints it. */
+export function strerror(errnum: number): string {
+  return strerrorNative(errnum);
+}
+
+/** An ArrayBuffer over native memory at `address` (no copy); valid until that memory is unmapped. */
+export function nativeView(address: number, length: number): ArrayBuffer {
+  return koffi.view(BigInt(address), length) as ArrayBuffer;
+}
+
+export const O_RDONLY = 0;
+export const O_RDWR = 2;
+export const O_NONBLOCK = 0o4000;
+export const O_CLOEXEC = 0o2000000;
+export const PROT_NONE = 0;
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const PROT_EXEC = 4;
+export const MAP_SHARED = 0x01;
+export const MAP_PRIVATE = 0x02;
+export const MAP_ANONYMOUS = 0x20;
+export const MAP_NORESERVE = 0x4000;
+export const SEEK_END = 2;
+export const F_GETFL = 3;
+export const F_SETFL = 4;
+export const CLOCK_REALTIME = 0;
+export const CLOCK_MONOTONIC = 1;
+export const EPOLL_CTL_ADD = 1;
+export const EPOLLIN = 0x001;
+export const EPOLL_CLOEXEC = 0o2000000;
+export const TFD_NONBLOCK = 0o4000;
+export const TFD_CLOEXEC = 0o2000000;
+export const SIGEV_THREAD_ID = 4;
+
+export const EINTR = 4;
+export const EIO = 5;
+export const EAGAIN = 11;
+export const EFAULT = 14;

@@ -1,0 +1,44 @@
+// Guest RAM: one shared anonymous mapping, accessed through views created once, with Solo5's checked access.
+import { mapAnonymous, NativeRegion } from '../ffi/native-memory';
+import { PROT_EXEC, PROT_READ, PROT_WRITE, libc } from '../ffi/libc';
+import { SysError } from '../ffi/sys-error';
+import { Gpa } from './guest-address';
+import { fatal } from './monitor-error';
+
+export class GuestMemory {
+  readonly region: NativeRegion;
+  /** Host address of guest-physical 0. */
+  readonly hostBase: number;
+  readonly bytes: Uint8Array;
+  readonly data: DataView;
+  /** Bytes the guest may use and hypercalls may name (≤ the allocation). */
+  guestSizeBytes: number;
+
+  constructor(readonly allocBytes: number) {
+    this.region = mapAnonymous(allocBytes, true);
+    this.hostBase = this.region.address;
+    this.bytes = this.region.bytes;
+    this.data = this.region.data;
+    this.guestSizeBytes = allocBytes;
+  }
+
+  /**
+   * Ends the monitor unless [address, address + sizeBytes) lies inside guest memory. As in Solo5, an object ending
+   * exactly at the top of memory is refused too. `where` names the hypercall for the message.
+   */
+  check(address: number, sizeBytes: number, where: string): void {
+    const limit = this.guestSizeBytes;
+    if (address >= limit || sizeBytes >= limit || address + sizeBytes >= limit) {
+      fatal(`${where}: Invalid guest access: gpa=0x${address.toString(16)}, sz=${sizeBytes}`);
+    }
+  }
+
+  /** Host protection for a guest range: guest-executable pages become host read-only, never host-executable. */
+  protect(start: Gpa, endExclusive: Gpa, prot: { read: boolean; write: boolean; execute: boolean }): void {
+    let hostProt = (prot.read ? PROT_READ : 0) | (prot.write ? PROT_WRITE : 0);
+    if (prot.execute) hostProt = (hostProt | PROT_READ) & ~PROT_EXEC;
+    if (libc.mprotect(this.hostBase + start, endExclusive - start, hostProt) !== 0) {
+      throw SysError.last('mprotect(guest memory)');
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// The Solo5 hvt ABI as data (ABI reference §2, §4, §5): notes, manifest layout, hypercalls, boot info, result codes.
+
+export const HVT_ABI_TARGET = 1;
+export const HVT_ABI_VERSION = 2;
+
+export const SOLO5_NOTE_OWNER = 'Solo5';
+/** "ABI1" */
+export const SOLO5_NOTE_ABI1 = 0x31494241;
+/** "MFT1" */
+export const SOLO5_NOTE_MFT1 = 0x3154464d;
+export const ABI1_NOTE_ALIGN = 4;
+export const ABI1_NOTE_MAX_DESC_BYTES = 32;
+export const MFT1_NOTE_ALIGN = 8;
+
+export const MFT_VERSION = 1;
+export const MFT_MAX_ENTRIES = 64;
+export const MFT_HEADER_BYTES = 8;
+export const MFT_ENTRY_BYTES = 104;
+export const MFT_NAME_BYTES = 68;
+/** descsz limit of the MFT1 note: 4 bytes of alignment padding + a full manifest. */
+export const MFT1_NOTE_MAX_DESC_BYTES = 4 + MFT_HEADER_BYTES + MFT_MAX_ENTRIES * MFT_ENTRY_BYTES;
+
+/** Offsets inside one manifest entry. */
+export const MFT_ENTRY_OFFSET = {
+  name: 0,
+  type: 68,
+  blockCapacity: 72,
+  blockSize: 80,
+  netMac: 72,
+  netMtu: 78,
+  hostFd: 88,
+  attached: 96,
+} as const;
+
+export const MFT_DEV_BLOCK_BASIC = 1;
+export const MFT_DEV_NET_BASIC = 2;
+export const MFT_RESERVED_FIRST = 0x40000000;
+
+/** Hypercall numbers: the guest does OUT to port HVT_HYPERCALL_PIO_BASE + nr (x86_64). */
+export const HVT_HYPERCALL_WALLTIME = 1;
+export const HVT_HYPERCALL_PUTS = 2;
+export const HVT_HYPERCALL_POLL = 3;
+export const HVT_HYPERCALL_BLOCK_WRITE = 4;
+export const HVT_HYPERCALL_BLOCK_READ = 5;
+export const HVT_HYPERCALL_NET_WRITE = 6;
+export const HVT_HYPERCALL_NET_READ = 7;
+export const HVT_HYPERCALL_HALT = 8;
+export const HVT_HYPERCALL_MAX = 9;
+export const HVT_HYPERCALL_PIO_BASE = 0x500;
+
+/** Argument struct layouts (byte offsets) and sizes. */
+export const HVT_WALLTIME = { bytes: 8, nsecs: 0 } as const;
+export const HVT_PUTS = { bytes: 16, data: 0, len: 8 } as const;
+export const HVT_POLL = { bytes: 24, timeoutNsecs: 0, readySet: 8, ret: 16 } as const;
+export const HVT_HALT = { bytes: 16, cookie: 0, exitStatus: 8 } as const;
+export const HVT_HALT_COOKIE_MAX = 512;
+
+/** struct hvt_boot_info (56 bytes). */
+export const HVT_BOOT_INFO = {
+  bytes: 56,
+  memSize: 0,
+  kernelEnd: 8,
+  cpuCycleFreq: 16,
+  cmdline: 24,
+  mft: 32,
+  hostFeatures: 40,
+  guestFeatures: 44,
+  netRing: 48,
+} as const;
+export const HVT_CMDLINE_SIZE = 8192;
+
+export const SOLO5_R_OK = 0;
+export const SOLO5_R_AGAIN = 1;
+export const SOLO5_R_EINVAL = 2;
+export const SOLO5_R_EUNSPEC = 3;
+
+/** Guest exit status conventions. */
+export const SOLO5_EXIT_SUCCESS = 0;
+export const SOLO5_EXIT_FAILURE = 1;
+export const SOLO5_EXIT_ABORT = 255;
