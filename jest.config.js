@@ -1,0 +1,16 @@
+// Two projects: unit tests (no KVM) and end-to-end tests (real /dev/kvm; `npm test` runs them in the sandbox VM
+// when the host has none).
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] };
+
+module.exports = {
+  projects: [
+    { displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], transform, testEnvironment: 'node' },
+    {
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      transform,
+      testEnvironment: 'node',
+      globalSetup: '<rootDir>/test/e2e/require-kvm.js',
+    },
+  ],
+};
