@@ -119,7 +119,7 @@ describe('guest memory size', () => {
     expect(refused).toMatchObject({
       status: 1,
       stdout: '',
-      stderr: 'runcc-hvt: guest memory size 4298113024 bytes exceeds the max size 4294967296 bytes\n',
+      stderr: 'runcc-hvt: guest memory size 4297064448 bytes exceeds the max size 4294967296 bytes\n',
     });
   });
 });
