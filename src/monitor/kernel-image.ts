@@ -26,6 +26,12 @@ import { MonitorError, fatal } from './monitor-error';
 /** Largest position a read may start at; beyond it every read is short (and the ELF checks reject the file). */
 const MAX_POSITION = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** The C library's words for a failed fs call, as err(3) would print them. */
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).errno;
+  return code === undefined ? (error as Error).message : strerror(-code);
+}
+
 export class KernelImage implements ByteSource {
   private constructor(
     readonly path: string,
@@ -36,9 +42,7 @@ export class KernelImage implements ByteSource {
     try {
       return new KernelImage(path, openSync(path, 'r'));
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).errno;
-      const reason = code === undefined ? (error as Error).message : strerror(-code);
-      throw new MonitorError(`${path}: Could not open: ${reason}`);
+      throw new MonitorError(`${path}: Could not open: ${reasonOf(error)}`);
     }
   }
 
@@ -52,7 +56,12 @@ export class KernelImage implements ByteSource {
     if (position > MAX_POSITION) return 0;
     let done = 0;
     while (done < target.length) {
-      const n = readSync(this.fd, target, done, target.length - done, Number(position) + done);
+      let n: number;
+      try {
+        n = readSync(this.fd, target, done, target.length - done, Number(position) + done);
+      } catch (error) {
+        throw new MonitorError(`${this.path}: Could not read: ${reasonOf(error)}`);
+      }
       if (n === 0) break;
       done += n;
     }

@@ -1,0 +1,48 @@
+// Holds the folder rules of docs/architecture.md by reading every import in src/.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const SRC = resolve(__dirname, '../../src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+const files = sourceFiles(SRC).map((path) => {
+  const text = readFileSync(path, 'utf8');
+  const imports = [...text.matchAll(/^import[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+  return { file: relative(SRC, path), imports };
+});
+
+function folderOf(file: string): string {
+  return file.split('/')[0];
+}
+
+test('koffi is imported only by src/ffi/libc.ts', () => {
+  const users = files.filter((f) => f.imports.includes('koffi')).map((f) => f.file);
+  expect(users).toEqual(['ffi/libc.ts']);
+});
+
+test.each(['elf', 'solo5'])('the pure folder %s imports nothing else of ours', (folder) => {
+  for (const f of files.filter((x) => folderOf(x.file) === folder)) {
+    for (const spec of f.imports.filter((s) => s.startsWith('.'))) {
+      const target = relative(SRC, resolve(SRC, dirname(f.file), spec));
+      expect({ file: f.file, target: folderOf(target) }).toEqual({ file: f.file, target: folder });
+    }
+  }
+});
+
+test('the monitor never reaches the CLI, and only arch/index.ts picks an architecture folder', () => {
+  for (const f of files.filter((x) => folderOf(x.file) === 'monitor')) {
+    for (const spec of f.imports.filter((s) => s.startsWith('.'))) {
+      const target = relative(SRC, resolve(SRC, dirname(f.file), spec));
+      expect(folderOf(target)).not.toBe('cli');
+      if (target.startsWith('monitor/arch/x86_64') && !f.file.startsWith('monitor/arch/x86_64')) {
+        expect(f.file).toBe('monitor/arch/index.ts');
+      }
+    }
+  }
+});
