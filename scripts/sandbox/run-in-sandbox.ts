@@ -28,6 +28,8 @@ export function sandboxEnv(hostEnv: NodeJS.ProcessEnv): Record<string, string> {
     if (value !== undefined && (FORWARDED_ENV.includes(name) || name.startsWith('RUNCC_'))) env[name] = value;
   }
   env.RUNCC_IN_SANDBOX = '1';
+  // The VM console is a terminal; CI=true keeps test runners from drawing interactive progress on it.
+  env.CI ??= 'true';
   return env;
 }
 

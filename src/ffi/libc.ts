@@ -29,6 +29,7 @@ export interface Libc {
   timer_settime(timerId: number, flags: number, newValueAddress: number, oldValueAddress: number): number;
   timer_delete(timerId: number): number;
   gettid(): number;
+  getrusage(who: number, usageAddress: number): number;
 }
 
 export const libc: Libc = {
@@ -54,6 +55,7 @@ export const libc: Libc = {
   timer_settime: lib.func('int timer_settime(uintptr_t timerid, int flags, uintptr_t new_value, uintptr_t old_value)'),
   timer_delete: lib.func('int timer_delete(uintptr_t timerid)'),
   gettid: lib.func('int gettid()'),
+  getrusage: lib.func('int getrusage(int who, uintptr_t usage)'),
 };
 
 const strerrorNative: (errnum: number) => string = lib.func('const char *strerror(int errnum)');

@@ -1,0 +1,69 @@
+// `npm run bench`: figures for the monitor (not a test; nothing is asserted). Prints a Markdown table.
+//   - cold `runcc-hvt hello` wall time (median of RUNS), and node's own start-up (`node -e 0`) for comparison;
+//   - hypercall round trips per second (WALLTIME), from the difference of two guest runs so start-up cancels out;
+//   - peak RSS of the monitor process, and of a bare node for comparison.
+import { spawnSync } from 'node:child_process';
+import { cpus, release } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '../../..');
+const RUNCC_HVT = join(ROOT, 'dist/src/cli/runcc-hvt.js');
+const CHILD_RSS = join(__dirname, 'child-rss.js');
+const RUNS = Number(process.env.RUNCC_BENCH_RUNS ?? 15);
+const inSandbox = process.env.RUNCC_IN_SANDBOX === '1';
+const HYPERCALLS = inSandbox ? [20_000, 120_000] : [200_000, 2_200_000];
+
+function unikernel(name: string): string {
+  return join(ROOT, 'bundle-examples/build', `${name}.hvt`);
+}
+
+function timeMs(command: string, args: string[]): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function medianMs(command: string, args: string[]): number {
+  timeMs(command, args); // warm the page cache
+  return median(Array.from({ length: RUNS }, () => timeMs(command, args)));
+}
+
+function rssKiB(args: string[]): number {
+  const out = spawnSync(process.execPath, [CHILD_RSS, ...args], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`child-rss failed: ${out.stderr}`);
+  return Number(out.stdout.trim());
+}
+
+function main(): void {
+  const node = process.execPath;
+  const helloMs = medianMs(node, [RUNCC_HVT, unikernel('hello')]);
+  const nodeMs = medianMs(node, ['-e', '0']);
+  const [few, many] = HYPERCALLS;
+  const fewMs = median(Array.from({ length: 5 }, () => timeMs(node, [RUNCC_HVT, unikernel('hypercalls'), String(few)])));
+  const manyMs = median(Array.from({ length: 5 }, () => timeMs(node, [RUNCC_HVT, unikernel('hypercalls'), String(many)])));
+  const roundTripsPerSecond = ((many - few) / (manyMs - fewMs)) * 1000;
+  const monitorRss = rssKiB([node, RUNCC_HVT, unikernel('hello')]);
+  const nodeRss = rssKiB([node, '-e', '0']);
+
+  const where = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, Linux ${release()}${inSandbox ? ' (sandbox VM: QEMU TCG + nested KVM)' : ''}, node ${process.version}`;
+  const rows: [string, string][] = [
+    [`cold \`runcc-hvt hello\` wall time (median of ${RUNS})`, `${helloMs.toFixed(1)} ms`],
+    [`\`node -e 0\` wall time (median of ${RUNS})`, `${nodeMs.toFixed(1)} ms`],
+    ['monitor time over node start-up', `${(helloMs - nodeMs).toFixed(1)} ms`],
+    [`hypercall round trips per second (WALLTIME, ${few} vs ${many} calls)`, `${Math.round(roundTripsPerSecond).toLocaleString('en-US')}`],
+    ['hypercall round trip', `${((1e6 / roundTripsPerSecond)).toFixed(2)} µs`],
+    ['peak RSS of the monitor (hello)', `${(monitorRss / 1024).toFixed(1)} MiB`],
+    ['peak RSS of `node -e 0`', `${(nodeRss / 1024).toFixed(1)} MiB`],
+    ['monitor RSS over node', `${((monitorRss - nodeRss) / 1024).toFixed(1)} MiB`],
+  ];
+  process.stdout.write(`Measured on: ${where}\n\n| figure | value |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n`);
+}
+
+main();
