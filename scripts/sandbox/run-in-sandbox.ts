@@ -45,7 +45,7 @@ export function runInSandbox(options: SandboxOptions): Promise<number> {
     const initrd = join(workDir, 'initramfs.cpio');
     writeFileSync(initrd, buildInitramfs(kernel, options));
     const args = [
-      '-machine', 'q35', '-cpu', 'max', '-accel', 'tcg,thread=multi', '-smp', '2', '-m', String(options.memMiB),
+      '-machine', 'q35', '-cpu', 'max', '-accel', `tcg,thread=${process.env.RUNCC_SANDBOX_TCG_THREAD ?? 'single'}`, '-smp', process.env.RUNCC_SANDBOX_CPUS ?? '2', '-m', String(options.memMiB),
       '-nographic', '-no-reboot', '-nic', 'none',
       '-kernel', kernel.vmlinuz, '-initrd', initrd,
       '-append', 'console=ttyS0 quiet loglevel=1 panic=-1',

@@ -88,7 +88,7 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in ${modules.map((m) => m.replace(/^\//, '/modules/')).join(' ')}; do insmod "$m" 2>/dev/null; done
-if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 host /mnt; then
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose host /mnt; then
   echo "sandbox: cannot mount the host root over 9p"; poweroff -f
 fi
 mount -t proc proc /mnt/proc

@@ -24,12 +24,16 @@ export class GuestMemory {
 
   /**
    * Ends the monitor unless [address, address + sizeBytes) lies inside guest memory. As in Solo5, an object ending
-   * exactly at the top of memory is refused too. `where` names the hypercall for the message.
+   * exactly at the top of memory is refused too. `where` names the hypercall for the message. When the range came
+   * from a guest (data u64, len u64) pair, `pairAt` is that pair's GPA, so the message can quote the guest's exact
+   * values (numbers above 2^53 are rounded).
    */
-  check(address: number, sizeBytes: number, where: string): void {
+  check(address: number, sizeBytes: number, where: string, pairAt = -1): void {
     const limit = this.guestSizeBytes;
     if (address >= limit || sizeBytes >= limit || address + sizeBytes >= limit) {
-      fatal(`${where}: Invalid guest access: gpa=0x${address.toString(16)}, sz=${sizeBytes}`);
+      const exactAddress = pairAt < 0 ? BigInt(address) : this.data.getBigUint64(pairAt, true);
+      const exactSize = pairAt < 0 ? BigInt(sizeBytes) : this.data.getBigUint64(pairAt + 8, true);
+      fatal(`${where}: Invalid guest access: gpa=0x${exactAddress.toString(16)}, sz=${exactSize}`);
     }
   }
 

@@ -74,7 +74,7 @@ describe('hostile guests end the monitor with Solo5’s message and status 1', (
   test.each([
     ['hostile/bad-pointer', ['puts-data'], /^runcc-hvt: PUTS: Invalid guest access: gpa=0x1ffffff8, sz=64\n$/],
     ['hostile/bad-pointer', ['puts-struct'], /^runcc-hvt: PUTS: Invalid guest access: gpa=0x20001000, sz=16\n$/],
-    ['hostile/bad-pointer', ['puts-wrap'], /^runcc-hvt: PUTS: Invalid guest access: gpa=0x200000, sz=\d+\n$/],
+    ['hostile/bad-pointer', ['puts-wrap'], /^runcc-hvt: PUTS: Invalid guest access: gpa=0x200000, sz=18446744073709547519\n$/],
     ['hostile/bad-pointer', ['halt-cookie'], /^runcc-hvt: HALT: Invalid guest access: gpa=0x1ffffff0, sz=512\n$/],
     ['hostile/bad-port', ['out'], /^runcc-hvt: Invalid guest port access: port=0x600\n$/],
     ['hostile/bad-port', ['in'], /^runcc-hvt: Invalid guest port access: port=0x502\n$/],

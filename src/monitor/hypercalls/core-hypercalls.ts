@@ -68,7 +68,7 @@ export class CoreHypercalls {
     memory.check(arg, HVT_PUTS.bytes, 'PUTS');
     const data = readU64(memory.data, arg + HVT_PUTS.data);
     const len = readU64(memory.data, arg + HVT_PUTS.len);
-    memory.check(data, len, 'PUTS');
+    memory.check(data, len, 'PUTS', arg + HVT_PUTS.data);
     let done = 0;
     while (done < len) {
       const written = libc.write(STDOUT_FD, memory.hostBase + data + done, len - done);

@@ -26,6 +26,14 @@ describe('GuestMemory.check (Solo5 HVT_CHECKED_GPA_P)', () => {
     );
   });
 
+  test('a refused (data, len) pair from the guest is quoted exactly, even above 2^53', () => {
+    memory.data.setBigUint64(0x3000, 0x200000n, true);
+    memory.data.setBigUint64(0x3008, 0xffffffffffffefffn, true);
+    expect(() => memory.check(0x200000, 2 ** 64, 'PUTS', 0x3000)).toThrow(
+      new MonitorError('PUTS: Invalid guest access: gpa=0x200000, sz=18446744073709547519'),
+    );
+  });
+
   test('views see the same bytes as the mapping', () => {
     memory.data.setUint32(0x2000, 0xdeadbeef, true);
     expect(memory.bytes[0x2000]).toBe(0xef);
