@@ -22,7 +22,7 @@ describe('GuestMemory.check (Solo5 HVT_CHECKED_GPA_P)', () => {
     [0x1000, 2 ** 64, 'a size that wraps around'],
   ])('refuses gpa 0x%s size %i (%s)', (address, size) => {
     expect(() => memory.check(address, size, 'PUTS')).toThrow(
-      new MonitorError(`PUTS: Invalid guest access: gpa=0x${address.toString(16)}, sz=${size}`),
+      new MonitorError(`PUTS: Invalid guest access: gpa=0x${address.toString(16)}, sz=${BigInt(size)}`),
     );
   });
 
