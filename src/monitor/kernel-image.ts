@@ -6,17 +6,7 @@ import { ElfError } from '../elf/elf-error';
 import { Elf64, readElf64 } from '../elf/elf64';
 import { findNote } from '../elf/elf-note';
 import { LoadPlan, planLoad } from '../elf/load-plan';
-import {
-  ABI1_NOTE_ALIGN,
-  ABI1_NOTE_MAX_DESC_BYTES,
-  HVT_ABI_TARGET,
-  HVT_ABI_VERSION,
-  MFT1_NOTE_ALIGN,
-  MFT1_NOTE_MAX_DESC_BYTES,
-  SOLO5_NOTE_ABI1,
-  SOLO5_NOTE_MFT1,
-  SOLO5_NOTE_OWNER,
-} from '../solo5/abi';
+import { HVT_ABI_TARGET, HVT_ABI_VERSION, SOLO5_ABI1_NOTE, SOLO5_MFT1_NOTE } from '../solo5/abi';
 import { Manifest, manifestProblem } from '../solo5/manifest';
 import { GuestArch } from './arch/guest-arch';
 import { gpa } from './guest-address';
@@ -78,12 +68,7 @@ export class KernelImage implements ByteSource {
 
   /** Checks the ABI1 note: present, for the hvt target, ABI version 2. */
   checkAbi(arch: GuestArch): void {
-    const desc = findNote(this, this.path, this.elf(arch, 'loading note'), {
-      owner: SOLO5_NOTE_OWNER,
-      type: SOLO5_NOTE_ABI1,
-      descAlign: ABI1_NOTE_ALIGN,
-      maxDescBytes: ABI1_NOTE_MAX_DESC_BYTES,
-    });
+    const desc = findNote(this, this.path, this.elf(arch, 'loading note'), SOLO5_ABI1_NOTE);
     if (!desc) fatal(`${this.path}: No Solo5 ABI information found in executable`);
     if (desc.length < 8) throw new ElfError(`${this.path}: invalid executable: Solo5 ABI note is only ${desc.length} bytes`);
     const abi = new DataView(desc.buffer, desc.byteOffset, desc.byteLength);
@@ -94,12 +79,7 @@ export class KernelImage implements ByteSource {
 
   /** Reads and validates the MFT1 note (the application manifest). */
   manifest(arch: GuestArch): Manifest {
-    const desc = findNote(this, this.path, this.elf(arch, 'loading note'), {
-      owner: SOLO5_NOTE_OWNER,
-      type: SOLO5_NOTE_MFT1,
-      descAlign: MFT1_NOTE_ALIGN,
-      maxDescBytes: MFT1_NOTE_MAX_DESC_BYTES,
-    });
+    const desc = findNote(this, this.path, this.elf(arch, 'loading note'), SOLO5_MFT1_NOTE);
     if (!desc) fatal(`${this.path}: No Solo5 manifest found in executable`);
     const problem = manifestProblem(desc);
     if (problem) fatal(`${this.path}: Solo5 manifest is invalid: ${problem}`);

@@ -12,6 +12,14 @@ export const ABI1_NOTE_ALIGN = 4;
 export const ABI1_NOTE_MAX_DESC_BYTES = 32;
 export const MFT1_NOTE_ALIGN = 8;
 
+/** How to find each Solo5 note: owner, type, descriptor alignment, largest descsz. */
+export const SOLO5_ABI1_NOTE = {
+  owner: SOLO5_NOTE_OWNER,
+  type: SOLO5_NOTE_ABI1,
+  descAlign: ABI1_NOTE_ALIGN,
+  maxDescBytes: ABI1_NOTE_MAX_DESC_BYTES,
+} as const;
+
 export const MFT_VERSION = 1;
 export const MFT_MAX_ENTRIES = 64;
 export const MFT_HEADER_BYTES = 8;
@@ -19,6 +27,12 @@ export const MFT_ENTRY_BYTES = 104;
 export const MFT_NAME_BYTES = 68;
 /** descsz limit of the MFT1 note: 4 bytes of alignment padding + a full manifest. */
 export const MFT1_NOTE_MAX_DESC_BYTES = 4 + MFT_HEADER_BYTES + MFT_MAX_ENTRIES * MFT_ENTRY_BYTES;
+export const SOLO5_MFT1_NOTE = {
+  owner: SOLO5_NOTE_OWNER,
+  type: SOLO5_NOTE_MFT1,
+  descAlign: MFT1_NOTE_ALIGN,
+  maxDescBytes: MFT1_NOTE_MAX_DESC_BYTES,
+} as const;
 
 /** Offsets inside one manifest entry. */
 export const MFT_ENTRY_OFFSET = {
