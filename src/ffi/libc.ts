@@ -30,6 +30,7 @@ export interface Libc {
   timer_delete(timerId: number): number;
   gettid(): number;
   getrusage(who: number, usageAddress: number): number;
+  socket(domain: number, type: number, protocol: number): number;
 }
 
 export const libc: Libc = {
@@ -56,6 +57,7 @@ export const libc: Libc = {
   timer_delete: lib.func('int timer_delete(uintptr_t timerid)'),
   gettid: lib.func('int gettid()'),
   getrusage: lib.func('int getrusage(int who, uintptr_t usage)'),
+  socket: lib.func('int socket(int domain, int type, int protocol)'),
 };
 
 const strerrorNative: (errnum: number) => string = lib.func('const char *strerror(int errnum)');
@@ -99,7 +101,12 @@ export const TFD_NONBLOCK = 0o4000;
 export const TFD_CLOEXEC = 0o2000000;
 export const SIGEV_THREAD_ID = 4;
 
+export const ENOENT = 2;
 export const EINTR = 4;
 export const EIO = 5;
 export const EAGAIN = 11;
 export const EFAULT = 14;
+export const ENODEV = 19;
+export const EINVAL = 22;
+export const ENAMETOOLONG = 36;
+export const ENETDOWN = 100;

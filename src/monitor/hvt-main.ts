@@ -10,7 +10,9 @@ import { HypercallTable } from './hypercalls/hypercall-table';
 import { KernelImage } from './kernel-image';
 import { KvmVm } from './kvm/kvm-vm';
 import { guestMemorySize } from './memory-size';
-import { attachDevices, requireAllAttached } from './modules/device-attachments';
+import { BlockModule } from './modules/block-module';
+import { requireAllAttached } from './modules/device-attachments';
+import { NetModule } from './modules/net-module';
 import { MonitorError } from './monitor-error';
 import { locateKernel, parseOptions, usageText } from './options';
 import { onStopSignal, startStopTick } from './signals';
@@ -46,7 +48,10 @@ async function boot(argv: readonly string[], host: MonitorHost): Promise<number>
   kernel.checkAbi(arch);
   const manifest = kernel.manifest(arch);
   const config = parseOptions(argv, located.index);
-  attachDevices(config, manifest);
+  const block = new BlockModule();
+  block.attach(config.blocks, manifest);
+  const net = new NetModule();
+  net.attach(config.nets, manifest);
   const cmdline = encodeCmdline(config.guestArgs);
 
   onStopSignal((signalNumber) => {
@@ -64,7 +69,10 @@ async function boot(argv: readonly string[], host: MonitorHost): Promise<number>
   const cpuCycleHz = arch.setupVcpu(vm, memory, plan.entry);
 
   const table = new HypercallTable();
-  new CoreHypercalls(memory, new WaitSet()).register(table);
+  const waitSet = new WaitSet();
+  new CoreHypercalls(memory, waitSet).register(table);
+  block.setup(manifest, memory, table);
+  net.setup(manifest, memory, table, waitSet);
   requireAllAttached(manifest);
 
   writeBootInfo(memory.data, arch.bootInfoBase, {

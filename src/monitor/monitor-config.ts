@@ -2,6 +2,7 @@
 
 export interface BlockAttachment {
   name: string;
+  /** Backing file or block device; empty when only a sector size was given (the device stays unattached). */
   path: string;
   sectorBytes?: number;
 }
@@ -10,7 +11,10 @@ export type NetBackend = { kind: 'interface'; ifname: string } | { kind: 'fd'; f
 
 export interface NetAttachment {
   name: string;
+  /** Absent when only a MAC was given (the device stays unattached). */
   backend?: NetBackend;
+  /** The option that named the backend, quoted when attaching fails. */
+  option?: string;
   mac?: Uint8Array;
 }
 

@@ -51,11 +51,10 @@ function netFor(nets: NetAttachment[], name: string): NetAttachment {
   return net;
 }
 
-function parseFdBackend(value: string): NetAttachment['backend'] {
+function parseFdBackend(value: string, arg: string): NetAttachment['backend'] {
   const digits = value.slice(1);
-  if (!/^\d+$/.test(digits) || Number(digits) > 0x7fffffff) {
-    throw new MonitorError(`Could not attach interface: ${value}: ${digits ? 'Numerical result out of range' : 'Invalid argument'}`, 1, true);
-  }
+  const problem = !/^\d+$/.test(digits) ? 'Invalid argument' : Number(digits) > 0x7fffffff ? 'Numerical result out of range' : '';
+  if (problem) throw new MonitorError(`Could not attach interface: ${value}: ${problem}\nInvalid option: \`${arg}'`, 1, true);
   return { kind: 'fd', fd: Number(digits) };
 }
 
@@ -89,9 +88,9 @@ export function parseOptions(argv: readonly string[], kernelIndex: number): Moni
       blockFor(config.blocks, match[1]).sectorBytes = size;
     } else if ((match = NET.exec(arg))) {
       const value = match[2];
-      netFor(config.nets, match[1]).backend = value.startsWith('@')
-        ? parseFdBackend(value)
-        : { kind: 'interface', ifname: value };
+      const net = netFor(config.nets, match[1]);
+      net.backend = value.startsWith('@') ? parseFdBackend(value, arg) : { kind: 'interface', ifname: value };
+      net.option = arg;
     } else if ((match = NET_MAC.exec(arg))) {
       netFor(config.nets, match[1]).mac = Uint8Array.from(match[2].split(':').map((octet) => Number.parseInt(octet, 16)));
     } else {

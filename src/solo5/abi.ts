@@ -66,6 +66,10 @@ export const HVT_HYPERCALL_PIO_BASE = 0x500;
 export const HVT_WALLTIME = { bytes: 8, nsecs: 0 } as const;
 export const HVT_PUTS = { bytes: 16, data: 0, len: 8 } as const;
 export const HVT_POLL = { bytes: 24, timeoutNsecs: 0, readySet: 8, ret: 16 } as const;
+/** BLOCK_WRITE and BLOCK_READ share one layout; `len` is IN for both. */
+export const HVT_BLOCK = { bytes: 40, handle: 0, offset: 8, data: 16, len: 24, ret: 32 } as const;
+/** NET_WRITE and NET_READ share one layout; for NET_READ `len` is the buffer size in and the frame size out. */
+export const HVT_NET = { bytes: 32, handle: 0, data: 8, len: 16, ret: 24 } as const;
 export const HVT_HALT = { bytes: 16, cookie: 0, exitStatus: 8 } as const;
 export const HVT_HALT_COOKIE_MAX = 512;
 

@@ -1,29 +1,13 @@
-// Matches the devices named on the command line with the unikernel's manifest, and refuses to boot while a
-// declared device is left unattached (ABI reference §2.2.4).
-import { MFT_DEV_BLOCK_BASIC, MFT_DEV_NET_BASIC } from '../../solo5/abi';
+// Matching command-line devices with the unikernel's manifest, and the final check that every declared device is
+// attached (ABI reference §2.2.4).
 import { Manifest, ManifestDeviceType, deviceTypeName } from '../../solo5/manifest';
-import { MonitorConfig } from '../monitor-config';
 import { MonitorError } from '../monitor-error';
 
-function declaredIndex(manifest: Manifest, name: string, type: ManifestDeviceType): number {
+/** The manifest index of device `name` of `type`; an undeclared name is an option error, as in Solo5. */
+export function declaredIndex(manifest: Manifest, name: string, type: ManifestDeviceType): number {
   const index = manifest.find(name, type);
   if (index < 0) throw new MonitorError(`Resource not declared in manifest: '${name}'`, 1, true);
   return index;
-}
-
-/**
- * Resolves every --block/--net NAME against the manifest. Device backends (TAP, files) are attached by the net and
- * block modules; until they are built in, naming a declared device is refused with a clear message.
- */
-export function attachDevices(config: MonitorConfig, manifest: Manifest): void {
-  for (const block of config.blocks) {
-    declaredIndex(manifest, block.name, MFT_DEV_BLOCK_BASIC);
-    throw new MonitorError(`--block:${block.name}: block devices are not supported by this runcc build yet`);
-  }
-  for (const net of config.nets) {
-    declaredIndex(manifest, net.name, MFT_DEV_NET_BASIC);
-    throw new MonitorError(`--net:${net.name}: network devices are not supported by this runcc build yet`);
-  }
 }
 
 /** Ends the monitor when the manifest declares devices that nothing attached. */

@@ -79,8 +79,17 @@ describe('hvtMain before KVM', () => {
     expect(result.stderr.startsWith("runcc-hvt: Resource not declared in manifest: 'storage'\nusage: ")).toBe(true);
   });
 
-  test('a declared device the monitor cannot attach yet is refused with a clear message', async () => {
-    const result = await run(['--block:storage=/tmp/disk.img', hostile('unattached-device')]);
-    expect(result).toEqual({ status: 1, stderr: 'runcc-hvt: --block:storage: block devices are not supported by this runcc build yet\n' });
+  test('a block device whose backing file cannot be opened', async () => {
+    const result = await run(['--block:storage=/nonexistent/disk.img', hostile('unattached-device')]);
+    expect(result).toEqual({ status: 1, stderr: 'runcc-hvt: Could not open block device: /nonexistent/disk.img: No such file or directory\n' });
+  });
+
+  test.each([
+    ['--net:service0=@x', 'Could not attach interface: @x: Invalid argument'],
+    ['--net:service0=@99999999999', 'Could not attach interface: @99999999999: Numerical result out of range'],
+  ])('%s: message, Invalid option, usage', async (option, message) => {
+    const result = await run([option, hello]);
+    expect(result.status).toBe(1);
+    expect(result.stderr.startsWith(`runcc-hvt: ${message}\nruncc-hvt: Invalid option: \`${option}'\nusage: `)).toBe(true);
   });
 });

@@ -49,8 +49,13 @@ describe('pass 2: parseOptions', () => {
     expect(config.memMiB).toBe(64);
     expect(config.blocks).toEqual([{ name: 'storage', path: '/tmp/disk.img', sectorBytes: 4096 }]);
     expect(config.nets).toEqual([
-      { name: 'service0', backend: { kind: 'interface', ifname: 'tap100' }, mac: Uint8Array.from([2, 0, 10, 11, 12, 1]) },
-      { name: 'service1', backend: { kind: 'fd', fd: 3 } },
+      {
+        name: 'service0',
+        backend: { kind: 'interface', ifname: 'tap100' },
+        option: '--net:service0=tap100',
+        mac: Uint8Array.from([2, 0, 10, 11, 12, 1]),
+      },
+      { name: 'service1', backend: { kind: 'fd', fd: 3 }, option: '--net:service1=@3' },
     ]);
   });
 
