@@ -13,7 +13,16 @@
 #define HVT_HYPERCALL_WALLTIME 1
 #define HVT_HYPERCALL_PUTS 2
 #define HVT_HYPERCALL_POLL 3
+#define HVT_HYPERCALL_BLOCK_WRITE 4
+#define HVT_HYPERCALL_BLOCK_READ 5
+#define HVT_HYPERCALL_NET_WRITE 6
+#define HVT_HYPERCALL_NET_READ 7
 #define HVT_HYPERCALL_HALT 8
+
+#define SOLO5_R_OK 0
+#define SOLO5_R_AGAIN 1
+#define SOLO5_R_EINVAL 2
+#define SOLO5_R_EUNSPEC 3
 
 struct hvt_boot_info {
     uint64_t mem_size;
@@ -30,6 +39,8 @@ struct hvt_walltime { uint64_t nsecs; };
 struct hvt_puts { uint64_t data; uint64_t len; };
 struct hvt_poll { uint64_t timeout_nsecs; uint64_t ready_set; int32_t ret; };
 struct hvt_halt { uint64_t cookie; int32_t exit_status; };
+struct hvt_blkio { uint64_t handle; uint64_t offset; uint64_t data; uint64_t len; int32_t ret; };
+struct hvt_netio { uint64_t handle; uint64_t data; uint64_t len; int32_t ret; };
 
 #define SOLO5_NOTE_ABI1 0x31494241u
 #define SOLO5_NOTE_MFT1 0x3154464du
@@ -38,6 +49,11 @@ struct hvt_halt { uint64_t cookie; int32_t exit_status; };
 #define MFT_BLOCK_BASIC 1u
 #define MFT_NET_BASIC 2u
 #define MFT_RESERVED_FIRST 0x40000000u
+
+struct mft {
+    uint32_t version;
+    uint32_t entries;
+};
 
 struct mft_entry {
     char name[68];

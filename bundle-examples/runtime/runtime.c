@@ -27,6 +27,15 @@ void *memcpy(void *dst, const void *src, size_t n)
     return dst;
 }
 
+int memcmp(const void *a, const void *b, size_t n)
+{
+    const unsigned char *x = a, *y = b;
+    for (; n; n--, x++, y++)
+        if (*x != *y)
+            return *x - *y;
+    return 0;
+}
+
 size_t strlen(const char *s)
 {
     size_t n = 0;
@@ -125,3 +134,76 @@ uint64_t parse_u64(const char *text, uint64_t fallback)
 
 /* Keeps the data segment non-empty: Solo5 loaders skip PT_LOAD segments without file bytes. */
 __attribute__((used)) volatile uint64_t runtime_data_marker = 0x72756e6363;
+
+const struct mft_entry *device_lookup(const char *name, uint32_t type, uint64_t *handle)
+{
+    const struct mft *mft = (const struct mft *)(uintptr_t)runtime_boot_info->mft;
+    const struct mft_entry *entries = (const struct mft_entry *)(mft + 1);
+    for (uint32_t i = 0; i < mft->entries; i++) {
+        if (entries[i].type == type && str_equal(entries[i].name, name)) {
+            *handle = i;
+            return &entries[i];
+        }
+    }
+    return 0;
+}
+
+int net_write(uint64_t handle, const void *frame, size_t len)
+{
+    volatile struct hvt_netio arg = { .handle = handle, .data = (uint64_t)(uintptr_t)frame, .len = len };
+    hvt_hypercall(HVT_HYPERCALL_NET_WRITE, &arg);
+    return arg.ret;
+}
+
+int net_read(uint64_t handle, void *buf, size_t size, size_t *read_len)
+{
+    volatile struct hvt_netio arg = { .handle = handle, .data = (uint64_t)(uintptr_t)buf, .len = size };
+    hvt_hypercall(HVT_HYPERCALL_NET_READ, &arg);
+    *read_len = arg.len;
+    return arg.ret;
+}
+
+int block_write_raw(uint64_t handle, uint64_t offset, const void *buf, size_t len)
+{
+    volatile struct hvt_blkio arg = { .handle = handle, .offset = offset, .data = (uint64_t)(uintptr_t)buf, .len = len };
+    hvt_hypercall(HVT_HYPERCALL_BLOCK_WRITE, &arg);
+    return arg.ret;
+}
+
+int block_read_raw(uint64_t handle, uint64_t offset, void *buf, size_t len)
+{
+    volatile struct hvt_blkio arg = { .handle = handle, .offset = offset, .data = (uint64_t)(uintptr_t)buf, .len = len };
+    hvt_hypercall(HVT_HYPERCALL_BLOCK_READ, &arg);
+    return arg.ret;
+}
+
+static int block_request_ok(uint64_t handle, uint64_t offset, size_t len)
+{
+    const struct mft *mft = (const struct mft *)(uintptr_t)runtime_boot_info->mft;
+    const struct mft_entry *entries = (const struct mft_entry *)(mft + 1);
+    if (handle >= mft->entries || entries[handle].type != MFT_BLOCK_BASIC)
+        return 0;
+    uint16_t bs = entries[handle].u.block.block_size;
+    return offset % bs == 0 && len == bs;
+}
+
+int block_write(uint64_t handle, uint64_t offset, const void *buf, size_t len)
+{
+    return block_request_ok(handle, offset, len) ? block_write_raw(handle, offset, buf, len) : SOLO5_R_EINVAL;
+}
+
+int block_read(uint64_t handle, uint64_t offset, void *buf, size_t len)
+{
+    return block_request_ok(handle, offset, len) ? block_read_raw(handle, offset, buf, len) : SOLO5_R_EINVAL;
+}
+
+const char *result_name(int result)
+{
+    switch (result) {
+    case SOLO5_R_OK: return "OK";
+    case SOLO5_R_AGAIN: return "AGAIN";
+    case SOLO5_R_EINVAL: return "EINVAL";
+    case SOLO5_R_EUNSPEC: return "EUNSPEC";
+    default: return "?";
+    }
+}

@@ -33,12 +33,24 @@ uint64_t walltime_ns(void);
 int poll_ns(uint64_t timeout_ns, uint64_t *ready_set);
 __attribute__((noreturn)) void runtime_exit(int status);
 __attribute__((noreturn)) void runtime_abort(const char *why);
+/* The manifest entry `name` of `type` (from the boot info's manifest copy) and its handle; NULL if absent. */
+const struct mft_entry *device_lookup(const char *name, uint32_t type, uint64_t *handle);
+/* Device I/O; each returns a SOLO5_R_* code. block_* refuse misaligned or partial-block requests themselves
+ * (returning SOLO5_R_EINVAL without a hypercall), as Solo5's bindings do; block_*_raw issue the hypercall as given. */
+int net_write(uint64_t handle, const void *frame, size_t len);
+int net_read(uint64_t handle, void *buf, size_t size, size_t *read_len);
+int block_write(uint64_t handle, uint64_t offset, const void *buf, size_t len);
+int block_read(uint64_t handle, uint64_t offset, void *buf, size_t len);
+int block_write_raw(uint64_t handle, uint64_t offset, const void *buf, size_t len);
+int block_read_raw(uint64_t handle, uint64_t offset, void *buf, size_t len);
+const char *result_name(int result);
 /* Parses a decimal number at the start of text; returns fallback when there is none. */
 uint64_t parse_u64(const char *text, uint64_t fallback);
 int str_equal(const char *a, const char *b);
 
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 
 #endif

@@ -83,7 +83,7 @@ export function parseOptions(argv: readonly string[], kernelIndex: number): Moni
     } else if ((match = BLOCK_SECTOR.exec(arg))) {
       const size = Number(match[2]);
       if (size < MIN_SECTOR_BYTES || size > 0xffff || (size & (size - 1)) !== 0) {
-        throw new MonitorError('Block size must be a multiple of 2 greater than or equal 512', 1, true);
+        throw new MonitorError(`Block size must be a multiple of 2 greater than or equal 512\nInvalid option: \`${arg}'`, 1, true);
       }
       blockFor(config.blocks, match[1]).sectorBytes = size;
     } else if ((match = NET.exec(arg))) {

@@ -29,9 +29,19 @@ export interface RunningMonitor {
   result: Promise<MonitorResult>;
 }
 
+/** argv of the monitor (`runcc-hvt` by default) with `args`. */
+export function monitorArgv(args: readonly string[], bin = RUNCC_HVT): string[] {
+  return [process.execPath, bin, ...args];
+}
+
 export function startMonitor(args: readonly string[], bin = RUNCC_HVT): RunningMonitor {
+  return startProcess(monitorArgv(args, bin));
+}
+
+/** Starts any command (e.g. the monitor inside a network namespace) and collects its output. */
+export function startProcess(argv: readonly string[]): RunningMonitor {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const waiters: { text: string; resolve: () => void }[] = [];

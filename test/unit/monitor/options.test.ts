@@ -73,7 +73,7 @@ describe('pass 2: parseOptions', () => {
 
   test.each(['256', '1000', '0'])('--block-sector-size %s is refused', (size) => {
     expect(errorOf(() => parseOptions([`--block-sector-size:s=${size}`, 'k'], 1)).message).toBe(
-      'Block size must be a multiple of 2 greater than or equal 512',
+      `Block size must be a multiple of 2 greater than or equal 512\nInvalid option: \`--block-sector-size:s=${size}'`,
     );
   });
 
