@@ -1,10 +1,12 @@
 // `npm run bench`: figures for the monitor (not a test; nothing is asserted). Prints a Markdown table.
 //   - cold `runcc-hvt hello` wall time (median of RUNS), and node's own start-up (`node -e 0`) for comparison;
 //   - hypercall round trips per second (WALLTIME), from the difference of two guest runs so start-up cancels out;
-//   - peak RSS of the monitor process, and of a bare node for comparison.
+//   - peak RSS of the monitor process, and of a bare node for comparison;
+//   - ping round trip (average, p99) and flood packet rate through a TAP, block write/read MB/s inside the guest.
 import { spawnSync } from 'node:child_process';
 import { cpus, release } from 'node:os';
 import { join } from 'node:path';
+import { deviceFigures } from './device-bench';
 
 const ROOT = join(__dirname, '../../..');
 const RUNCC_HVT = join(ROOT, 'dist/src/cli/runcc-hvt.js');
@@ -41,7 +43,7 @@ function rssKiB(args: string[]): number {
   return Number(out.stdout.trim());
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const node = process.execPath;
   const helloMs = medianMs(node, [RUNCC_HVT, unikernel('hello')]);
   const nodeMs = medianMs(node, ['-e', '0']);
@@ -51,6 +53,7 @@ function main(): void {
   const roundTripsPerSecond = ((many - few) / (manyMs - fewMs)) * 1000;
   const monitorRss = rssKiB([node, RUNCC_HVT, unikernel('hello')]);
   const nodeRss = rssKiB([node, '-e', '0']);
+  const devices = await deviceFigures((args) => [node, RUNCC_HVT, ...args], unikernel, 10_000, inSandbox ? 16 : 256);
 
   const where = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, Linux ${release()}${inSandbox ? ' (sandbox VM: QEMU TCG + nested KVM)' : ''}, node ${process.version}`;
   const rows: [string, string][] = [
@@ -62,8 +65,16 @@ function main(): void {
     ['peak RSS of the monitor (hello)', `${(monitorRss / 1024).toFixed(1)} MiB`],
     ['peak RSS of `node -e 0`', `${(nodeRss / 1024).toFixed(1)} MiB`],
     ['monitor RSS over node', `${((monitorRss - nodeRss) / 1024).toFixed(1)} MiB`],
+    [`ping round trip through a TAP, average (${devices.pings} adaptive pings)`, `${(devices.pingAvgMs * 1000).toFixed(0)} µs`],
+    [`ping round trip, p99`, `${(devices.pingP99Ms * 1000).toFixed(0)} µs`],
+    ['flood ping rate', `${Math.round(devices.floodPacketsPerSecond).toLocaleString('en-US')} packets/s`],
+    ['block write from the guest (4 KiB sectors)', `${devices.blockWriteMBps} MB/s`],
+    ['block read from the guest (4 KiB sectors)', `${devices.blockReadMBps} MB/s`],
   ];
   process.stdout.write(`Measured on: ${where}\n\n| figure | value |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n`);
 }
 
-main();
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
