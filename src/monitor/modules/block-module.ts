@@ -23,6 +23,16 @@ export const DEFAULT_SECTOR_BYTES = 512;
 const MAX_DEVICES = 64;
 const SSIZE_MAX = 2 ** 63 - 1;
 
+interface BlockOp {
+  name: string;
+  io: (fd: number, address: number, length: number, offset: number) => number;
+  doing: string;
+  did: string;
+}
+
+const BLOCK_WRITE_OP: BlockOp = { name: 'BLOCK_WRITE', io: libc.pwrite, doing: 'writing to', did: 'wrote' };
+const BLOCK_READ_OP: BlockOp = { name: 'BLOCK_READ', io: libc.pread, doing: 'reading from', did: 'read' };
+
 interface BlockDevice {
   name: string;
   index: number;
@@ -93,29 +103,20 @@ export class BlockModule {
     return device;
   }
 
-  private readonly write = (arg: number): boolean => {
-    const device = this.request(arg, 'BLOCK_WRITE');
+  /** Moves `len` bytes between the device and guest memory with `io` (pread or pwrite); fatal on host failure. */
+  private transfer(arg: number, op: BlockOp): boolean {
+    const device = this.request(arg, op.name);
     if (device === undefined) return true;
     const view = this.memory.data;
     const len = readU64(view, arg + HVT_BLOCK.len);
     const at = this.memory.hostBase + readU64(view, arg + HVT_BLOCK.data);
-    const written = libc.pwrite(device.fd, at, len, readU64(view, arg + HVT_BLOCK.offset));
-    if (written < 0) fatal(`Fatal error when writing to block device ${device.name}: ${strerror(errno())}`);
-    if (written !== len) fatal(`Fatal error: wrote only ${written} out of ${len} bytes`);
+    const done = op.io(device.fd, at, len, readU64(view, arg + HVT_BLOCK.offset));
+    if (done < 0) fatal(`Fatal error when ${op.doing} block device ${device.name}: ${strerror(errno())}`);
+    if (done !== len) fatal(`Fatal error: ${op.did} only ${done} out of ${len} bytes`);
     view.setInt32(arg + HVT_BLOCK.ret, SOLO5_R_OK, true);
     return true;
-  };
+  }
 
-  private readonly read = (arg: number): boolean => {
-    const device = this.request(arg, 'BLOCK_READ');
-    if (device === undefined) return true;
-    const view = this.memory.data;
-    const len = readU64(view, arg + HVT_BLOCK.len);
-    const at = this.memory.hostBase + readU64(view, arg + HVT_BLOCK.data);
-    const read = libc.pread(device.fd, at, len, readU64(view, arg + HVT_BLOCK.offset));
-    if (read < 0) fatal(`Fatal error when reading from block device ${device.name}: ${strerror(errno())}`);
-    if (read !== len) fatal(`Fatal error: read only ${read} out of ${len} bytes`);
-    view.setInt32(arg + HVT_BLOCK.ret, SOLO5_R_OK, true);
-    return true;
-  };
+  private readonly write = (arg: number): boolean => this.transfer(arg, BLOCK_WRITE_OP);
+  private readonly read = (arg: number): boolean => this.transfer(arg, BLOCK_READ_OP);
 }
