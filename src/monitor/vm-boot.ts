@@ -1,0 +1,91 @@
+// Boots a VM from a checked unikernel and a MonitorConfig, up to the moment the vCPU would start; `run` starts it.
+// `runcc hvt` runs it at once; the OCI runtime holds it prepared until `runcc start`.
+import { hostArch } from './arch';
+import { GuestArch } from './arch/guest-arch';
+import { encodeCmdline, writeBootInfo } from './boot-info';
+import { GuestMemory } from './guest-memory';
+import { CoreHypercalls } from './hypercalls/core-hypercalls';
+import { HypercallTable } from './hypercalls/hypercall-table';
+import { KernelImage } from './kernel-image';
+import { KvmVm } from './kvm/kvm-vm';
+import { guestMemorySize } from './memory-size';
+import { BlockModule } from './modules/block-module';
+import { requireAllAttached } from './modules/device-attachments';
+import { NetModule } from './modules/net-module';
+import { MonitorConfig } from './monitor-config';
+import { onStopSignal, startStopTick } from './signals';
+import { VcpuLoop } from './vcpu-loop';
+import { WaitSet } from './wait-set';
+import { Manifest } from '../solo5/manifest';
+
+/** A unikernel whose Solo5 notes have been read and checked. */
+export interface CheckedKernel {
+  image: KernelImage;
+  manifest: Manifest;
+  arch: GuestArch;
+}
+
+export interface BootHost {
+  /** An operator-facing warning or error line (the caller adds the program prefix). */
+  report(message: string): void;
+  /** Called when SIGINT or SIGTERM stops the monitor (after "Exiting on signal N" was reported). */
+  exit(code: number): never;
+}
+
+export interface PreparedVm {
+  /** Starts the vCPU; resolves to the guest's exit status. */
+  run(): Promise<number>;
+}
+
+/** Opens `path` and checks its ABI1 note and manifest (Solo5's order: before any option is applied). */
+export function checkKernel(path: string): CheckedKernel {
+  const arch = hostArch();
+  const image = KernelImage.open(path);
+  image.checkAbi(arch);
+  return { image, manifest: image.manifest(arch), arch };
+}
+
+/** Attaches devices, creates and loads the VM, sets up the vCPU and boot info. Errors end the monitor. */
+export function prepareVm(kernel: CheckedKernel, config: MonitorConfig, host: BootHost): PreparedVm {
+  const { image, manifest, arch } = kernel;
+  const block = new BlockModule();
+  block.attach(config.blocks, manifest);
+  const net = new NetModule();
+  net.attach(config.nets, manifest);
+  const cmdline = encodeCmdline(config.guestArgs);
+
+  onStopSignal((signalNumber) => {
+    host.report(`Exiting on signal ${signalNumber}`);
+    host.exit(1);
+  });
+
+  const size = guestMemorySize(config.memMiB, arch.memGranuleBytes, arch.maxMemBytes);
+  if (size.adjusted) host.report(`adjusting memory to ${size.bytes} bytes`);
+  const vm = new KvmVm();
+  const memory = new GuestMemory(size.bytes);
+  vm.setMemory(memory);
+  const plan = image.load(arch, memory);
+  image.close();
+  const cpuCycleHz = arch.setupVcpu(vm, memory, plan.entry);
+
+  const table = new HypercallTable();
+  const waitSet = new WaitSet();
+  new CoreHypercalls(memory, waitSet).register(table);
+  block.setup(manifest, memory, table);
+  net.setup(manifest, memory, table, waitSet);
+  requireAllAttached(manifest);
+
+  writeBootInfo(memory.data, arch.bootInfoBase, {
+    guestSizeBytes: memory.guestSizeBytes,
+    kernelEnd: plan.kernelEnd,
+    cpuCycleHz,
+    manifest,
+    cmdline,
+  });
+  return {
+    run: () => {
+      startStopTick();
+      return new VcpuLoop(vm, memory, arch, table).start();
+    },
+  };
+}
