@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // The `runcc` binary. `runcc hvt …` is handed over untouched: its grammar is solo5-hvt's, not yargs'.
-import yargs from 'yargs';
 import { runHvtCommand } from './hvt-command';
-import { RUNCC_VERSION } from './version';
+import { runRuntimeCli } from './runtime-cli';
 
 const HVT_COMMAND = 'hvt';
 
@@ -11,22 +10,7 @@ function main(argv: string[]): void {
     runHvtCommand(argv.slice(1), 'runcc hvt');
     return;
   }
-  void yargs(argv)
-    .scriptName('runcc')
-    .usage('$0 <command> [options]\n\nOCI runtime for Solo5 unikernels, with its own KVM monitor.')
-    .command(
-      `${HVT_COMMAND} [options] [--] KERNEL [ARGS...]`,
-      'run a Solo5 hvt unikernel (options as solo5-hvt; see `runcc hvt --help`)',
-    )
-    .version(RUNCC_VERSION)
-    .demandCommand(1, 'name a command')
-    .strict()
-    .fail((message, error, y) => {
-      process.stderr.write(`runcc: ${error ? error.message : message}\n\n${y.help()}\n`);
-      process.exit(1);
-    })
-    .help()
-    .parse();
+  runRuntimeCli(argv);
 }
 
 main(process.argv.slice(2));

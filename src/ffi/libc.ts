@@ -31,6 +31,7 @@ export interface Libc {
   gettid(): number;
   getrusage(who: number, usageAddress: number): number;
   socket(domain: number, type: number, protocol: number): number;
+  mkfifo(path: string, mode: number): number;
 }
 
 export const libc: Libc = {
@@ -58,6 +59,7 @@ export const libc: Libc = {
   gettid: lib.func('int gettid()'),
   getrusage: lib.func('int getrusage(int who, uintptr_t usage)'),
   socket: lib.func('int socket(int domain, int type, int protocol)'),
+  mkfifo: lib.func('int mkfifo(const char *path, uint32_t mode)'),
 };
 
 const strerrorNative: (errnum: number) => string = lib.func('const char *strerror(int errnum)');

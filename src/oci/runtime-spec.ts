@@ -82,7 +82,8 @@ export interface Spec {
   linux?: Linux;
 }
 
-export type ContainerStatus = 'creating' | 'created' | 'running' | 'stopped';
+/** The spec's four statuses, plus runc's `paused`, which callers of runc expect too. */
+export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
 /** The state document of runtime.md §State, as `runcc state` prints it and hooks receive it. */
 export interface State {

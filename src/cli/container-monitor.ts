@@ -1,0 +1,54 @@
+// The container process of a unikernel container: prepares the VM, reports readiness to `runcc create` on fd 3,
+// waits at the start gate (a FIFO that `runcc start` opens), then runs the guest and exits with its status.
+// Usage (by the runtime only): container-monitor STATE_DIR
+import { closeSync, readFileSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MonitorConfig } from '../monitor/monitor-config';
+import { monitorFailure } from '../monitor/monitor-error';
+import { checkKernel, prepareVm } from '../monitor/vm-boot';
+import { CONTAINER_MONITOR_CONFIG, READY_FD, READY_LINE } from '../runtime/monitor-launch';
+import { START_FIFO } from '../runtime/state-store';
+
+const PROG = 'runcc';
+
+function stderr(line: string): void {
+  try {
+    writeSync(2, `${PROG}: ${line}\n`);
+  } catch {
+    // the container's stderr is gone; nothing else to tell
+  }
+}
+
+function tellCreator(line: string): void {
+  writeSync(READY_FD, `${line}\n`);
+  closeSync(READY_FD);
+}
+
+async function main(stateDir: string): Promise<number> {
+  let vm;
+  try {
+    const config = JSON.parse(readFileSync(join(stateDir, CONTAINER_MONITOR_CONFIG), 'utf8')) as MonitorConfig;
+    vm = prepareVm(checkKernel(config.kernelPath), config, {
+      report: stderr,
+      exit: (code) => process.exit(code),
+    });
+  } catch (error) {
+    tellCreator(`error: ${monitorFailure(error).message.replace(/\n/g, '; ')}`);
+    return 1;
+  }
+  tellCreator(READY_LINE);
+  // Opening the FIFO for writing blocks until `runcc start` opens it for reading. It blocks a libuv worker, not
+  // this thread, so SIGTERM/SIGKILL from `runcc kill` or `delete` still work while the container is created.
+  const gate = await open(join(stateDir, START_FIFO), 'w');
+  await gate.close();
+  try {
+    return await vm.run();
+  } catch (error) {
+    const failure = monitorFailure(error);
+    for (const line of failure.message.split('\n')) stderr(line);
+    return failure.exitCode;
+  }
+}
+
+main(process.argv[2]).then((status) => process.exit(status));

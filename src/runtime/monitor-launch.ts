@@ -1,0 +1,66 @@
+// Starts the container process of a unikernel container (the monitor, see cli/container-monitor.ts) in the
+// namespaces the spec asks for, and waits until its VM is prepared and it sits at the start gate.
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Namespace } from '../oci/runtime-spec';
+import { RuntimeError } from './runtime-error';
+
+export const CONTAINER_MONITOR_CONFIG = 'monitor.json';
+/** The fd on which the monitor reports "ready" (or "error: …") to `runcc create`. */
+export const READY_FD = 3;
+export const READY_LINE = 'ready';
+const READY_TIMEOUT_MS = 120_000;
+
+const CONTAINER_MONITOR = join(__dirname, '../cli/container-monitor.js');
+
+/** nsenter/unshare options for the namespaces runcc applies to the monitor: network, uts and ipc. */
+const NAMESPACE_FLAGS: Partial<Record<Namespace['type'], string>> = { network: 'net', uts: 'uts', ipc: 'ipc' };
+
+/**
+ * The argv prefix that puts the monitor in its namespaces: `nsenter --net=PATH` joins one with a path, `unshare
+ * --net` creates one without. Both exec the next program in place, so the monitor keeps the pid runcc reports.
+ */
+export function namespacePrefix(namespaces: readonly Namespace[] | undefined): string[] {
+  const join: string[] = [];
+  const create: string[] = [];
+  for (const ns of namespaces ?? []) {
+    const flag = NAMESPACE_FLAGS[ns.type];
+    if (!flag) continue;
+    if (ns.path) join.push(`--${flag}=${ns.path}`);
+    else create.push(`--${flag}`);
+  }
+  return [...(join.length ? ['nsenter', ...join, '--'] : []), ...(create.length ? ['unshare', ...create, '--'] : [])];
+}
+
+export interface LaunchedMonitor {
+  child: ChildProcess;
+  pid: number;
+}
+
+/** Spawns the monitor with the caller's stdio and waits for its readiness line; failures become RuntimeErrors. */
+export function launchMonitor(stateDir: string, namespaces: readonly Namespace[] | undefined): Promise<LaunchedMonitor> {
+  const argv = [...namespacePrefix(namespaces), process.execPath, CONTAINER_MONITOR, stateDir];
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], detached: true });
+  return new Promise((resolve, reject) => {
+    let said = '';
+    const fail = (message: string): void => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new RuntimeError(message));
+    };
+    const timer = setTimeout(() => fail('the monitor did not become ready in time'), READY_TIMEOUT_MS);
+    child.on('error', (error) => fail(`cannot start the monitor: ${error.message}`));
+    const ready = child.stdio[READY_FD] as NodeJS.ReadableStream;
+    ready.setEncoding('utf8');
+    ready.on('data', (chunk: string) => (said += chunk));
+    ready.on('end', () => {
+      const line = said.trim();
+      if (line === READY_LINE && child.pid !== undefined) {
+        clearTimeout(timer);
+        resolve({ child, pid: child.pid });
+      } else {
+        fail(line.startsWith('error: ') ? line.slice('error: '.length) : `the monitor exited before it was ready${line ? `: ${line}` : ''}`);
+      }
+    });
+  });
+}

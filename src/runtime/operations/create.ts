@@ -1,0 +1,81 @@
+// `runcc create`: validate the bundle, start the monitor at the start gate, write the pid file, run create hooks.
+import { Socket } from 'node:net';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { makeFifo } from '../../ffi/fifo';
+import { DEFAULT_MEM_MIB, MonitorConfig } from '../../monitor/monitor-config';
+import { Bundle, findUnikernel } from '../bundle';
+import { placeInCgroup } from '../cgroup';
+import { stateDocument } from '../container-status';
+import { runHooks } from '../hooks';
+import { CONTAINER_MONITOR_CONFIG, LaunchedMonitor, launchMonitor } from '../monitor-launch';
+import { identify } from '../process-identity';
+import { RuntimeError } from '../runtime-error';
+import { ContainerRecord, START_FIFO, StateStore, writeFileAtomic } from '../state-store';
+
+export interface CreateOptions {
+  id: string;
+  bundle: Bundle;
+  pidFile?: string;
+  consoleSocket?: string;
+  systemdCgroup: boolean;
+}
+
+const MiB = 1024 * 1024;
+
+/** Guest memory: linux.resources.memory.limit in whole MiB, else the monitor's default (512 MiB). */
+export function guestMemMiB(bundle: Bundle): number {
+  const limit = bundle.spec.linux?.resources?.memory?.limit;
+  return limit !== undefined && limit > 0 ? Math.max(2, Math.floor(limit / MiB)) : DEFAULT_MEM_MIB;
+}
+
+export function writePidFile(path: string, pid: number): void {
+  writeFileAtomic(resolve(path), String(pid));
+}
+
+/** Creates the container; resolves to the launched monitor (still attached, so `run` can wait for it). */
+export async function createContainer(store: StateStore, options: CreateOptions): Promise<LaunchedMonitor> {
+  const { id, bundle } = options;
+  const process = bundle.spec.process;
+  if (!process) throw new RuntimeError('config.json: process: must be set to create a unikernel container');
+  if (process.terminal && !options.consoleSocket) {
+    throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
+  }
+  if (process.terminal) throw new RuntimeError('process.terminal: terminals are not supported for unikernel containers yet');
+  const kernelPath = findUnikernel(bundle);
+  if (!kernelPath) throw new RuntimeError(`${process.args[0]}: not a Solo5 hvt unikernel`);
+
+  const dir = store.claim(id);
+  let launched: LaunchedMonitor | undefined;
+  try {
+    const config: MonitorConfig = { kernelPath, memMiB: guestMemMiB(bundle), guestArgs: process.args.slice(1), blocks: [], nets: [] };
+    writeFileSync(join(dir, CONTAINER_MONITOR_CONFIG), JSON.stringify(config));
+    makeFifo(join(dir, START_FIFO));
+    launched = await launchMonitor(dir, bundle.spec.linux?.namespaces);
+    const identity = identify(launched.pid);
+    if (!identity) throw new RuntimeError('the monitor exited during create');
+    const record: ContainerRecord = {
+      id,
+      bundle: bundle.path,
+      rootfs: bundle.rootfs,
+      created: new Date().toISOString(),
+      annotations: bundle.spec.annotations ?? {},
+      monitor: identity,
+      hooks: bundle.spec.hooks ?? {},
+    };
+    store.save(record);
+    placeInCgroup(launched.pid, bundle.spec.linux?.cgroupsPath, options.systemdCgroup, id);
+    const creating = { ...stateDocument(record, 'created'), status: 'creating' as const };
+    runHooks('prestart', bundle.spec.hooks?.prestart, creating);
+    runHooks('createRuntime', bundle.spec.hooks?.createRuntime, creating);
+    runHooks('createContainer', bundle.spec.hooks?.createContainer, creating, ['nsenter', `--net=/proc/${launched.pid}/ns/net`, '--']);
+    if (options.pidFile) writePidFile(options.pidFile, launched.pid);
+    (launched.child.stdio[3] as Socket | null)?.destroy();
+    return launched;
+  } catch (error) {
+    launched?.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    if (options.pidFile) rmSync(resolve(options.pidFile), { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,48 @@
+// `runcc delete`: remove a stopped (or created, or with --force any) container and everything runcc made for it.
+import { existsSync } from 'node:fs';
+import { liveStatus, stateDocument } from '../container-status';
+import { runHooks } from '../hooks';
+import { isAlive } from '../process-identity';
+import { RUNC_ERRORS, RuntimeError } from '../runtime-error';
+import { StateStore } from '../state-store';
+
+const KILL_WAIT_MS = 10_000;
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Deletes the container; returns warnings (a failed poststop hook does not fail delete). */
+export function deleteContainer(store: StateStore, id: string, force: boolean): string[] {
+  if (!existsSync(store.dir(id))) {
+    if (force) return [];
+    throw new RuntimeError(RUNC_ERRORS.notExist);
+  }
+  let record;
+  try {
+    record = store.load(id);
+  } catch (error) {
+    // A directory without readable state is a leftover: remove it.
+    store.remove(id);
+    if (force) return [];
+    throw error;
+  }
+  const status = liveStatus(store, record);
+  if ((status === 'running' || status === 'paused') && !force) {
+    throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
+  }
+  const monitor = record.monitor;
+  if (monitor && status !== 'stopped') {
+    process.kill(monitor.pid, 'SIGKILL');
+    const deadline = Date.now() + KILL_WAIT_MS;
+    while (isAlive(monitor) && Date.now() < deadline) sleep(10);
+    if (isAlive(monitor)) throw new RuntimeError(`container ${id}: the monitor did not die after SIGKILL`);
+  }
+  store.remove(id);
+  try {
+    runHooks('poststop', record.hooks.poststop, stateDocument(record, 'stopped'));
+  } catch (error) {
+    return [(error as Error).message];
+  }
+  return [];
+}

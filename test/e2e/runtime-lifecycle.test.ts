@@ -1,0 +1,241 @@
+// The OCI lifecycle on real KVM: runcc as the containerd shim and dockerd call it (create, start, state, kill,
+// delete, run), with real network namespaces, hooks and pid files. runc's error strings are asserted exactly.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RUNCC, SLOWDOWN, startProcess, unikernel } from './monitor-process';
+
+jest.setTimeout(20_000 * SLOWDOWN);
+
+// State lives on a tmpfs (/run): the start gate is a FIFO, which the sandbox's 9p root cannot hold.
+const root = `/run/runcc-e2e-${process.pid}`;
+let work: string;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'runcc-e2e-runtime-'));
+});
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
+});
+
+interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let outputs = 0;
+/**
+ * Runs runcc to completion. Its stdout and stderr are files, not pipes: `create` hands its stdio to the container's
+ * monitor, which outlives it, so a pipe would stay open (exactly what a containerd shim sees).
+ */
+function runcc(args: string[], env: NodeJS.ProcessEnv = process.env): Result {
+  const out = join(work, `out${++outputs}`);
+  const err = join(work, `err${outputs}`);
+  const outFd = openSync(out, 'w');
+  const errFd = openSync(err, 'w');
+  try {
+    const r = spawnSync(process.execPath, [RUNCC, '--root', root, ...args], { stdio: ['ignore', outFd, errFd], env });
+    return { status: r.status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
+  } finally {
+    closeSync(outFd);
+    closeSync(errFd);
+  }
+}
+
+let bundles = 0;
+/** A bundle whose rootfs holds `kernel` as /unikernel.hvt; `edit` adjusts config.json. */
+function bundle(kernel: string, args: string[], edit: (config: any) => void = () => undefined): string {
+  const dir = join(work, `bundle${++bundles}`);
+  mkdirSync(join(dir, 'rootfs'), { recursive: true });
+  copyFileSync(unikernel(kernel), join(dir, 'rootfs/unikernel.hvt'));
+  const config: any = {
+    ociVersion: '1.2.0',
+    root: { path: 'rootfs' },
+    process: { args: ['/unikernel.hvt', ...args], cwd: '/', env: ['PATH=/bin'] },
+    linux: { namespaces: [{ type: 'network' }, { type: 'uts' }], resources: { memory: { limit: 64 * 1024 * 1024 } } },
+  };
+  edit(config);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  return dir;
+}
+
+function state(id: string): any {
+  const r = runcc(['state', id]);
+  expect(r.stderr).toBe('');
+  return JSON.parse(r.stdout);
+}
+
+function waitUntil(predicate: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const tick = (): void => {
+      if (predicate()) resolve();
+      else if (Date.now() > deadline) reject(new Error('timed out'));
+      else setTimeout(tick, 20);
+    };
+    tick();
+  });
+}
+
+test('create → created (pid alive, pid file) → start → output and exit → stopped → delete', async () => {
+  const dir = bundle('hello', ['Hello', 'OCI']);
+  const pidFile = join(dir, 'init.pid');
+  // create's stdio is the container's: run it as a process whose stdout we keep reading after create returns.
+  const creator = startProcess([process.execPath, RUNCC, '--root', root, 'create', '--bundle', dir, '--pid-file', pidFile, 'c-life']);
+  await waitUntil(() => existsSync(pidFile), 30_000 * SLOWDOWN);
+  const pidText = readFileSync(pidFile, 'utf8');
+  expect(pidText).toMatch(/^\d+$/);
+  const created = state('c-life');
+  expect(created).toMatchObject({ ociVersion: '1.2.1', id: 'c-life', status: 'created', bundle: dir, rootfs: join(dir, 'rootfs'), annotations: {} });
+  expect(created.pid).toBe(Number(pidText));
+  expect(existsSync(`/proc/${created.pid}`)).toBe(true);
+
+  expect(runcc(['start', 'c-life'])).toMatchObject({ status: 0, stdout: '', stderr: '' });
+  const output = await creator.result;
+  expect(output.stdout).toBe("Hello from a runcc unikernel!\nCommand line: 'Hello OCI'\n");
+  await waitUntil(() => state('c-life').status === 'stopped', 10_000 * SLOWDOWN);
+  expect(state('c-life').pid).toBe(0);
+  expect(runcc(['start', 'c-life']).stderr).toContain('cannot start a container that has stopped');
+  expect(runcc(['delete', 'c-life'])).toMatchObject({ status: 0, stderr: '' });
+  expect(existsSync(join(root, 'c-life'))).toBe(false);
+  expect(runcc(['state', 'c-life'])).toMatchObject({ status: 1, stdout: '' });
+});
+
+test('run: foreground, the guest exit status is runcc’s, and the container is gone afterwards', () => {
+  const r = runcc(['run', '--bundle', bundle('exitcode', ['7']), 'c-run']);
+  expect(r).toMatchObject({ status: 7, stdout: 'exiting with status 7\n' });
+  expect(existsSync(join(root, 'c-run'))).toBe(false);
+});
+
+test('the monitor runs in a new network namespace when the spec asks for one without a path', async () => {
+  const dir = bundle('spin', []);
+  expect(runcc(['create', '--bundle', dir, 'c-netns']).status).toBe(0);
+  const pid = state('c-netns').pid;
+  const readlink = (path: string): string => spawnSync('readlink', [path], { encoding: 'utf8' }).stdout.trim();
+  expect(readlink(`/proc/${pid}/ns/net`)).not.toBe(readlink('/proc/self/ns/net'));
+  expect(readlink(`/proc/${pid}/ns/uts`)).not.toBe(readlink('/proc/self/ns/uts'));
+  expect(readlink(`/proc/${pid}/ns/ipc`)).toBe(readlink('/proc/self/ns/ipc'));
+  expect(runcc(['delete', 'c-netns']).status).toBe(0);
+  expect(existsSync(`/proc/${pid}`)).toBe(false);
+});
+
+test('kill stops a spinning guest; delete refuses a running container without --force', async () => {
+  const dir = bundle('spin', []);
+  expect(runcc(['create', '--bundle', dir, 'c-kill']).status).toBe(0);
+  expect(runcc(['start', 'c-kill']).status).toBe(0);
+  expect(state('c-kill').status).toBe('running');
+  expect(runcc(['start', 'c-kill']).stderr).toContain('cannot start an already running container');
+  expect(runcc(['delete', 'c-kill'])).toMatchObject({ status: 1, stderr: expect.stringContaining('cannot delete container c-kill that is not stopped: running') });
+  expect(runcc(['kill', 'c-kill', 'TERM'])).toMatchObject({ status: 0, stderr: '' });
+  await waitUntil(() => state('c-kill').status === 'stopped', 5_000 * SLOWDOWN);
+  expect(runcc(['kill', 'c-kill', '15']).stderr).toContain('container not running');
+  expect(runcc(['kill', '--all', 'c-kill', '9']).status).toBe(0);
+  expect(runcc(['delete', 'c-kill']).status).toBe(0);
+});
+
+test('delete --force kills a running container; pause and resume stop and continue it', async () => {
+  expect(runcc(['run', '--detach', '--bundle', bundle('spin', []), 'c-force']).status).toBe(0);
+  expect(state('c-force').status).toBe('running');
+  expect(runcc(['pause', 'c-force']).status).toBe(0);
+  await waitUntil(() => state('c-force').status === 'paused', 5_000 * SLOWDOWN);
+  expect(runcc(['resume', 'c-force'])).toMatchObject({ status: 0, stderr: '' });
+  await waitUntil(() => state('c-force').status === 'running', 5_000 * SLOWDOWN);
+  expect(JSON.parse(runcc(['list', '--format', 'json']).stdout).map((s: { id: string }) => s.id)).toContain('c-force');
+  const pid = state('c-force').pid;
+  expect(runcc(['delete', '--force', 'c-force'])).toMatchObject({ status: 0, stderr: '' });
+  expect(existsSync(`/proc/${pid}`)).toBe(false);
+  expect(existsSync(join(root, 'c-force'))).toBe(false);
+  expect(runcc(['delete', '--force', 'c-force']).status).toBe(0);
+  expect(runcc(['delete', 'c-force'])).toMatchObject({ status: 1, stderr: expect.stringContaining('container does not exist') });
+});
+
+test('a duplicate ID, a bad ID, a missing bundle and a malformed config.json fail and leave nothing behind', () => {
+  const dir = bundle('spin', []);
+  expect(runcc(['create', '--bundle', dir, 'c-dup']).status).toBe(0);
+  expect(runcc(['create', '--bundle', dir, 'c-dup'])).toMatchObject({ status: 1, stderr: expect.stringContaining('container with given ID already exists') });
+  expect(runcc(['delete', '--force', 'c-dup']).status).toBe(0);
+
+  expect(runcc(['create', '--bundle', dir, 'bad/id'])).toMatchObject({ status: 1, stderr: expect.stringContaining('invalid container ID format') });
+  expect(runcc(['create', '--bundle', join(work, 'nowhere'), 'c-missing'])).toMatchObject({ status: 1, stderr: expect.stringContaining('config.json not found') });
+  const broken = bundle('hello', [], (config) => (config.process.args = []));
+  expect(runcc(['create', '--bundle', broken, 'c-broken'])).toMatchObject({
+    status: 1,
+    stderr: expect.stringContaining('config.json: process.args: must be a non-empty array'),
+  });
+  expect(existsSync(join(root, 'c-missing'))).toBe(false);
+  expect(existsSync(join(root, 'c-broken'))).toBe(false);
+});
+
+test('errors go to --log as runc JSON lines (and to stderr); the log file exists even on success', () => {
+  const logFile = join(work, 'log.json');
+  const r = runcc(['--log', logFile, '--log-format', 'json', 'start', 'no-such-container']);
+  expect(r).toMatchObject({ status: 1, stdout: '', stderr: 'container does not exist\n' });
+  const line = JSON.parse(readFileSync(logFile, 'utf8').trim());
+  expect(line).toMatchObject({ level: 'error', msg: 'container does not exist' });
+  expect(new Date(line.time).toISOString()).toBe(line.time);
+  const quiet = join(work, 'quiet.json');
+  expect(runcc(['--log', quiet, '--log-format', 'json', 'features']).status).toBe(0);
+  expect(readFileSync(quiet, 'utf8')).toBe('');
+});
+
+test('hooks get the state on stdin: prestart and createRuntime at create, poststart at start, poststop at delete', async () => {
+  const record = join(work, 'hooks.log');
+  const hook = join(work, 'hook.sh');
+  writeFileSync(hook, `#!/bin/sh\n{ printf '%s ' "$1"; cat; echo; } >> ${record}\n`);
+  chmodSync(hook, 0o755);
+  const hooks = Object.fromEntries(
+    ['prestart', 'createRuntime', 'poststart', 'poststop'].map((name) => [name, [{ path: hook, args: ['hook.sh', name] }]]),
+  );
+  const dir = bundle('hello', [], (config) => (config.hooks = hooks));
+  expect(runcc(['create', '--bundle', dir, 'c-hooks']).status).toBe(0);
+  const pid = state('c-hooks').pid;
+  expect(runcc(['start', 'c-hooks']).status).toBe(0);
+  await waitUntil(() => state('c-hooks').status === 'stopped', 10_000 * SLOWDOWN);
+  expect(runcc(['delete', 'c-hooks']).status).toBe(0);
+  const lines = readFileSync(record, 'utf8').trim().split('\n').map((line) => {
+    const [name, ...json] = line.split(' ');
+    return { name, state: JSON.parse(json.join(' ')) };
+  });
+  expect(lines.map((l) => [l.name, l.state.status, l.state.pid])).toEqual([
+    ['prestart', 'creating', pid],
+    ['createRuntime', 'creating', pid],
+    ['poststart', 'running', pid],
+    ['poststop', 'stopped', 0],
+  ]);
+  expect(lines[0].state).toMatchObject({ id: 'c-hooks', bundle: dir });
+});
+
+test('a failing prestart hook fails create and leaves no container', () => {
+  const dir = bundle('spin', [], (config) => (config.hooks = { prestart: [{ path: '/bin/false' }] }));
+  const r = runcc(['create', '--bundle', dir, 'c-hookfail']);
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain('prestart hook /bin/false exited with status 1');
+  expect(existsSync(join(root, 'c-hookfail'))).toBe(false);
+});
+
+test('a bundle that is not a unikernel goes to runc with identical arguments', () => {
+  const fakeRuncLog = join(work, 'runc-args');
+  const fakeRunc = join(work, 'runc');
+  writeFileSync(fakeRunc, `#!/bin/sh\nprintf '%s\\n' "$@" > ${fakeRuncLog}\nexit 3\n`);
+  chmodSync(fakeRunc, 0o755);
+  const dir = bundle('hello', []);
+  writeFileSync(join(dir, 'rootfs/unikernel.hvt'), '#!/bin/sh\necho not a unikernel\n');
+  const r = runcc(['--log-format', 'json', 'create', '--bundle', dir, 'c-runc'], { ...process.env, RUNCC_RUNC: fakeRunc });
+  expect(r.status).toBe(3);
+  expect(readFileSync(fakeRuncLog, 'utf8').trim().split('\n')).toEqual(['--root', root, '--log-format', 'json', 'create', '--bundle', dir, 'c-runc']);
+  const missing = runcc(['create', '--bundle', dir, 'c-runc2'], { ...process.env, RUNCC_RUNC: join(work, 'no-runc') });
+  expect(missing.status).toBe(1);
+  expect(missing.stderr).toContain('is not installed to run it; set RUNCC_RUNC to its path');
+});
+
+test('spec writes a unikernel template and refuses to overwrite it', () => {
+  const dir = join(work, 'spec');
+  mkdirSync(dir);
+  expect(runcc(['spec', '--bundle', dir]).status).toBe(0);
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  expect(config.process.args).toEqual(['/unikernel.hvt']);
+  expect(runcc(['spec', '--bundle', dir])).toMatchObject({ status: 1, stderr: expect.stringContaining('File config.json exists. Remove it first') });
+});
