@@ -46,3 +46,13 @@ test('the monitor never reaches the CLI, and only arch/index.ts picks an archite
     }
   }
 });
+
+test('the runtime never touches KVM: from the monitor it takes only the MonitorConfig type', () => {
+  for (const f of files.filter((x) => folderOf(x.file) === 'runtime')) {
+    for (const spec of f.imports.filter((s) => s.startsWith('.'))) {
+      const target = relative(SRC, resolve(SRC, dirname(f.file), spec));
+      if (folderOf(target) === 'monitor') expect({ file: f.file, target }).toEqual({ file: f.file, target: 'monitor/monitor-config' });
+      expect(target.startsWith('ffi/kvm')).toBe(false);
+    }
+  }
+});
