@@ -1,7 +1,7 @@
 // The OCI lifecycle on real KVM: runcc as the containerd shim and dockerd call it (create, start, state, kill,
 // delete, run), with real network namespaces, hooks and pid files. runc's error strings are asserted exactly.
-import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUNCC, SLOWDOWN, startProcess, unikernel } from './monitor-process';
@@ -239,3 +239,37 @@ test('spec writes a unikernel template and refuses to overwrite it', () => {
   expect(config.process.args).toEqual(['/unikernel.hvt']);
   expect(runcc(['spec', '--bundle', dir])).toMatchObject({ status: 1, stderr: expect.stringContaining('File config.json exists. Remove it first') });
 });
+
+/** runcc as a child process that does not block the test: stdout/stderr in files (see runcc()). */
+function runccAsync(args: string[]): Promise<Result> {
+  const out = join(work, `out${++outputs}`);
+  const err = join(work, `err${outputs}`);
+  const outFd = openSync(out, 'w');
+  const errFd = openSync(err, 'w');
+  const child = spawn(process.execPath, [RUNCC, '--root', root, ...args], { stdio: ['ignore', outFd, errFd] });
+  return new Promise((resolve) =>
+    child.on('exit', (status) => {
+      closeSync(outFd);
+      closeSync(errFd);
+      resolve({ status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') });
+    }),
+  );
+}
+
+test('20 containers created, started and deleted in parallel, twice, leave no state and no monitor behind', async () => {
+  const dir = bundle('exitcode', ['0']);
+  for (const round of [1, 2]) {
+    const ids = Array.from({ length: 20 }, (_, i) => `par-${round}-${i}`);
+    const pidFile = (id: string): string => join(work, `${id}.pid`);
+    const created = await Promise.all(ids.map((id) => runccAsync(['create', '--bundle', dir, '--pid-file', pidFile(id), id])));
+    expect(created.map((r) => r.status)).toEqual(ids.map(() => 0));
+    const pids = ids.map((id) => Number(readFileSync(pidFile(id), 'utf8')));
+    expect(new Set(pids).size).toBe(20);
+    const started = await Promise.all(ids.map((id) => runccAsync(['start', id])));
+    expect(started.map((r) => r.status)).toEqual(ids.map(() => 0));
+    await waitUntil(() => pids.every((pid) => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')), 30_000 * SLOWDOWN);
+    const deleted = await Promise.all(ids.map((id) => runccAsync(['delete', id])));
+    expect(deleted.map((r) => [r.status, r.stderr])).toEqual(ids.map(() => [0, '']));
+    expect(readdirSync(root).filter((name) => name.startsWith(`par-${round}-`))).toEqual([]);
+  }
+}, 120_000 * SLOWDOWN);
