@@ -1,5 +1,6 @@
 // Boots a VM from a checked unikernel and a MonitorConfig, up to the moment the vCPU would start; `run` starts it.
 // `runcc hvt` runs it at once; the OCI runtime holds it prepared until `runcc start`.
+import { Manifest } from '../solo5/manifest';
 import { hostArch } from './arch';
 import { GuestArch } from './arch/guest-arch';
 import { encodeCmdline, writeBootInfo } from './boot-info';
@@ -16,7 +17,6 @@ import { MonitorConfig } from './monitor-config';
 import { onStopSignal, startStopTick } from './signals';
 import { VcpuLoop } from './vcpu-loop';
 import { WaitSet } from './wait-set';
-import { Manifest } from '../solo5/manifest';
 
 /** A unikernel whose Solo5 notes have been read and checked. */
 export interface CheckedKernel {

@@ -12,12 +12,14 @@ import {
 } from '../ffi/libc';
 import { NativeRegion, scratch } from '../ffi/native-memory';
 import { SysError } from '../ffi/sys-error';
+import { MFT_MAX_ENTRIES } from '../solo5/abi';
 
 /** epoll user data that marks the timer (device handles are manifest indices < 64). */
 const TIMER_TOKEN = 0xfffffffe;
 /** struct epoll_event is packed on x86_64: u32 events @0, u64 data @4. */
 const EPOLL_EVENT_BYTES = 12;
-const MAX_EVENTS = 65;
+/** Every device a manifest can declare, plus the timer. */
+const MAX_EVENTS = MFT_MAX_ENTRIES + 1;
 const ITIMERSPEC_AT = 0;
 const EVENTS_AT = 64;
 

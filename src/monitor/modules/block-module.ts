@@ -8,6 +8,7 @@ import {
   HVT_HYPERCALL_BLOCK_READ,
   HVT_HYPERCALL_BLOCK_WRITE,
   MFT_DEV_BLOCK_BASIC,
+  MFT_MAX_ENTRIES,
   SOLO5_R_EINVAL,
   SOLO5_R_OK,
 } from '../../solo5/abi';
@@ -20,7 +21,6 @@ import { MonitorError, fatal } from '../monitor-error';
 import { declaredIndex } from './device-attachments';
 
 export const DEFAULT_SECTOR_BYTES = 512;
-const MAX_DEVICES = 64;
 const SSIZE_MAX = 2 ** 63 - 1;
 
 interface BlockOp {
@@ -44,7 +44,7 @@ interface BlockDevice {
 export class BlockModule {
   private readonly devices: BlockDevice[] = [];
   /** Devices by guest handle (manifest index), so a hypercall finds its device without searching. */
-  private readonly byHandle: (BlockDevice | undefined)[] = new Array(MAX_DEVICES).fill(undefined);
+  private readonly byHandle: (BlockDevice | undefined)[] = new Array(MFT_MAX_ENTRIES).fill(undefined);
   private memory!: GuestMemory;
 
   /** Opens each --block backing store and marks its manifest entry attached. */
@@ -92,7 +92,7 @@ export class BlockModule {
     memory.check(arg, HVT_BLOCK.bytes, where);
     // Only the low 32 bits of the handle count, as in Solo5.
     const handle = view.getUint32(arg + HVT_BLOCK.handle, true);
-    const device = handle < MAX_DEVICES ? this.byHandle[handle] : undefined;
+    const device = handle < MFT_MAX_ENTRIES ? this.byHandle[handle] : undefined;
     const offset = readU64(view, arg + HVT_BLOCK.offset);
     const len = readU64(view, arg + HVT_BLOCK.len);
     if (device === undefined || len > SSIZE_MAX || offset >= device.capacityBytes || offset + len > device.capacityBytes) {

@@ -8,6 +8,7 @@ import {
   HVT_HYPERCALL_NET_WRITE,
   HVT_NET,
   MFT_DEV_NET_BASIC,
+  MFT_MAX_ENTRIES,
   SOLO5_R_AGAIN,
   SOLO5_R_EINVAL,
   SOLO5_R_OK,
@@ -21,7 +22,6 @@ import { MonitorError, fatal } from '../monitor-error';
 import { WaitSet } from '../wait-set';
 import { declaredIndex } from './device-attachments';
 
-const MAX_DEVICES = 64;
 
 interface NetDevice {
   name: string;
@@ -40,7 +40,7 @@ export function randomMac(): Uint8Array {
 export class NetModule {
   private readonly devices: NetDevice[] = [];
   /** TAP fds by guest handle (manifest index); -1 where the handle is not an attached net device. */
-  private readonly fdByHandle = new Int32Array(MAX_DEVICES).fill(-1);
+  private readonly fdByHandle = new Int32Array(MFT_MAX_ENTRIES).fill(-1);
   private memory!: GuestMemory;
 
   /** Opens or adopts each --net TAP and marks its manifest entry attached. */
@@ -80,7 +80,7 @@ export class NetModule {
     memory.check(arg, HVT_NET.bytes, where);
     // Only the low 32 bits of the handle count, as in Solo5.
     const handle = view.getUint32(arg + HVT_NET.handle, true);
-    const fd = handle < MAX_DEVICES ? this.fdByHandle[handle] : -1;
+    const fd = handle < MFT_MAX_ENTRIES ? this.fdByHandle[handle] : -1;
     if (fd < 0) {
       view.setInt32(arg + HVT_NET.ret, SOLO5_R_EINVAL, true);
       return -1;
