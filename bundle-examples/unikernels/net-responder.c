@@ -1,7 +1,9 @@
 /*
- * net-responder: answers ARP and ICMP echo requests, at 10.0.0.2 on "service0" (and 10.1.0.2 on "service1" when
- * built with TWO_INTERFACES). Prints each interface's MAC and MTU, announces itself with a gratuitous ARP, and
- * exits 0 after LIMIT echo requests (its command line; 0 or none = never).
+ * net-responder: answers ARP and ICMP echo requests on "service0" (and "service1" when built with TWO_INTERFACES).
+ * Command line: [NAME.ipv4=A.B.C.D/N]... [NAME.gateway=A.B.C.D]... [LIMIT] -- the words runcc passes for a
+ * container's network, then the number of echo requests after which it exits 0 (0 or none = never). Without an
+ * address word, service0 is 10.0.0.2 and service1 is 10.1.0.2. Prints each interface's MAC, MTU and address, and
+ * announces itself with a gratuitous ARP.
  */
 #include "runtime.h"
 #include "notes.h"
@@ -43,6 +45,72 @@ static struct iface ifaces[INTERFACES] = {
 };
 
 static uint8_t frame[FRAME_MAX];
+
+static int starts_with(const char *text, const char *prefix)
+{
+    while (*prefix)
+        if (*text++ != *prefix++)
+            return 0;
+    return 1;
+}
+
+/* Reads "A.B.C.D" (stopping at '/', ' ' or the end); returns the rest of the text, or 0 if malformed. */
+static const char *parse_ipv4(const char *text, uint8_t ip[4])
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned value = 0, digits = 0;
+        while (*text >= '0' && *text <= '9' && digits < 4) {
+            value = value * 10 + (unsigned)(*text++ - '0');
+            digits++;
+        }
+        if (digits == 0 || value > 255 || (i < 3 && *text++ != '.'))
+            return 0;
+        ip[i] = (uint8_t)value;
+    }
+    return text;
+}
+
+/* Applies one "NAME.ipv4=..." word to the interface it names; returns 1 if the word was one of those. */
+static int apply_address_word(const char *word)
+{
+    for (int i = 0; i < INTERFACES; i++) {
+        struct iface *ifc = &ifaces[i];
+        size_t n = strlen(ifc->name);
+        if (!starts_with(word, ifc->name) || !starts_with(word + n, ".ipv4="))
+            continue;
+        if (!parse_ipv4(word + n + 6, ifc->ip))
+            runtime_abort("malformed ipv4 address on the command line");
+        return 1;
+    }
+    return 0;
+}
+
+/* Walks the space-separated words: addresses go to their interfaces, gateways are accepted (replies go back to the
+ * sender's MAC, so no route is needed), and the first other word is the echo limit. */
+static uint64_t parse_cmdline(const char *cmdline)
+{
+    uint64_t limit = 0;
+    int have_limit = 0;
+    const char *p = cmdline;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        if (!apply_address_word(p) && !have_limit) {
+            const char *dot = p;
+            while (*dot && *dot != ' ' && *dot != '.')
+                dot++;
+            if (*dot != '.') {
+                limit = parse_u64(p, 0);
+                have_limit = 1;
+            }
+        }
+        while (*p && *p != ' ')
+            p++;
+    }
+    return limit;
+}
 static uint64_t echo_requests;
 
 static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -140,7 +208,7 @@ int app_main(const char *cmdline)
 {
     static const uint8_t broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
     static const uint8_t zero_mac[6] = { 0 };
-    uint64_t limit = parse_u64(cmdline, 0);
+    uint64_t limit = parse_cmdline(cmdline);
 
     for (int i = 0; i < INTERFACES; i++) {
         struct iface *ifc = &ifaces[i];
@@ -154,7 +222,11 @@ int app_main(const char *cmdline)
         print_mac(ifc->mac);
         print(", MTU is ");
         print_u64(ifc->mtu);
-        print("\n");
+        print(", address ");
+        for (int b = 0; b < 4; b++) {
+            print_u64(ifc->ip[b]);
+            print(b < 3 ? "." : "\n");
+        }
         send_arp(ifc, 1, broadcast, zero_mac, ifc->ip);
     }
     print("ready\n");

@@ -4,10 +4,12 @@
 import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MonitorConfig } from '../monitor/monitor-config';
-import { monitorFailure } from '../monitor/monitor-error';
-import { checkKernel, prepareVm } from '../monitor/vm-boot';
-import { CONTAINER_MONITOR_CONFIG, READY_FD, READY_LINE } from '../runtime/monitor-launch';
+import { MonitorError, monitorFailure } from '../monitor/monitor-error';
+import { LateBootConfig, checkKernel, prepareVm } from '../monitor/vm-boot';
+import { CONTAINER_MONITOR_CONFIG, ContainerMonitorConfig, READY_FD, READY_LINE } from '../runtime/monitor-launch';
+import { recordedWiring, unwire, wireGuestNetwork } from '../runtime/network/container-network';
+import { guestArgs } from '../runtime/network/guest-network-args';
+import { RuntimeError } from '../runtime/runtime-error';
 import { START_FIFO } from '../runtime/state-store';
 
 const PROG = 'runcc';
@@ -27,8 +29,9 @@ function tellCreator(line: string): void {
 
 async function main(stateDir: string): Promise<number> {
   let vm;
+  let config: ContainerMonitorConfig;
   try {
-    const config = JSON.parse(readFileSync(join(stateDir, CONTAINER_MONITOR_CONFIG), 'utf8')) as MonitorConfig;
+    config = JSON.parse(readFileSync(join(stateDir, CONTAINER_MONITOR_CONFIG), 'utf8')) as ContainerMonitorConfig;
     vm = prepareVm(checkKernel(config.kernelPath), config, {
       report: stderr,
       exit: (code) => process.exit(code),
@@ -43,9 +46,14 @@ async function main(stateDir: string): Promise<number> {
   const gate = await open(join(stateDir, START_FIFO), 'w');
   await gate.close();
   try {
-    return await vm.run();
+    // The TAPs go with this process; the redirects on the container's interfaces are undone here when it exits
+    // (and again by `runcc delete`, for a monitor that was killed).
+    process.on('exit', () => unwire(recordedWiring(stateDir)));
+    const network = wireGuestNetwork(config.containerId, config.netDevices, stateDir);
+    const late: LateBootConfig = { nets: network.nets, guestArgs: guestArgs(config.netFormat, network.ipv4, config.guestArgs) };
+    return await vm.run(late);
   } catch (error) {
-    const failure = monitorFailure(error);
+    const failure = error instanceof RuntimeError ? new MonitorError(error.message) : monitorFailure(error);
     for (const line of failure.message.split('\n')) stderr(line);
     return failure.exitCode;
   }

@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import yargs, { Argv } from 'yargs';
-import { loadBundle, findUnikernel } from '../runtime/bundle';
+import { loadBundle } from '../runtime/bundle';
 import { validateContainerId } from '../runtime/container-id';
 import { liveStatus, stateDocument } from '../runtime/container-status';
 import { featuresDocument } from '../runtime/features';
@@ -16,6 +16,7 @@ import { delegateToRunc } from '../runtime/runc-delegation';
 import { RuntimeError } from '../runtime/runtime-error';
 import { unikernelSpecTemplate } from '../runtime/spec-template';
 import { StateStore } from '../runtime/state-store';
+import { resolveUnikernel } from '../runtime/unikernel';
 import { RuntimeLog, createRuntimeLog, LogFormat } from './runtime-log';
 import { RUNCC_VERSION } from './version';
 
@@ -76,10 +77,12 @@ export function runRuntimeCli(rawArgs: string[]): void {
   const create = async (argv: Record<string, unknown> & GlobalArgs, run: boolean): Promise<number> => {
     const id = containerId(argv);
     const bundle = loadBundle(String(argv.bundle));
-    if (!findUnikernel(bundle)) return delegateToRunc(rawArgs);
+    const unikernel = resolveUnikernel(bundle);
+    if (!unikernel) return delegateToRunc(rawArgs);
     const launched = await createContainer(store(), {
       id,
       bundle,
+      unikernel,
       pidFile: argv['pid-file'] as string | undefined,
       consoleSocket: argv['console-socket'] as string | undefined,
       systemdCgroup: argv['systemd-cgroup'],

@@ -1,4 +1,5 @@
-// TAP devices for guest networking: attach to an existing interface by name, or adopt an inherited TAP fd.
+// TAP devices for guest networking: attach to an existing interface by name, adopt an inherited TAP fd, or create
+// a TAP that lives as long as its fd (the OCI runtime's per-container TAPs).
 // Everything goes through ioctls on sockets of the current network namespace (never /sys, which may show another).
 import { ior, iow } from './ioctl-request';
 import {
@@ -28,6 +29,7 @@ const IFF_UP = 0x1;
 const IFF_RUNNING = 0x40;
 const IFF_TAP = 0x0002;
 const IFF_NO_PI = 0x1000;
+const IFF_TUN_EXCL = 0x8000;
 const IFNAMSIZ = 16;
 const IFREQ_BYTES = 40;
 const ETHTOOL_VALUE_AT = 64;
@@ -113,6 +115,25 @@ export function openTap(ifname: string): Tap {
     disableOffloads(sock, ifreq, ifname);
     return { fd, ifname, mtu };
   });
+}
+
+/**
+ * Creates the TAP interface `ifname` and returns its fd: not persistent, so the interface disappears when the fd is
+ * closed (the process exiting included). Fails with EBUSY if the name exists. The interface starts down.
+ */
+export function createTap(ifname: string): number {
+  if (Buffer.byteLength(ifname, 'latin1') >= IFNAMSIZ) fail(ifname, ENAMETOOLONG);
+  const fd = libc.open(TUN_DEVICE, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
+  if (fd < 0) fail(TUN_DEVICE, errno());
+  const ifreq = scratch(IFREQ_BYTES);
+  setName(ifreq, ifname);
+  ifreq.data.setUint16(16, IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL, true);
+  if (libc.ioctl(fd, TUNSETIFF, ifreq.address) < 0) {
+    const error = errno();
+    libc.close(fd);
+    fail(ifname, error);
+  }
+  return fd;
 }
 
 /**

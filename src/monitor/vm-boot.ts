@@ -13,7 +13,7 @@ import { guestMemorySize } from './memory-size';
 import { BlockModule } from './modules/block-module';
 import { requireAllAttached } from './modules/device-attachments';
 import { NetModule } from './modules/net-module';
-import { MonitorConfig } from './monitor-config';
+import { MonitorConfig, NetAttachment } from './monitor-config';
 import { onStopSignal, startStopTick } from './signals';
 import { VcpuLoop } from './vcpu-loop';
 import { WaitSet } from './wait-set';
@@ -32,9 +32,19 @@ export interface BootHost {
   exit(code: number): never;
 }
 
+/** What is known only when the guest starts: the OCI runtime wires the container's network at `runcc start`. */
+export interface LateBootConfig {
+  nets: NetAttachment[];
+  /** The guest's arguments, replacing the configured ones (the runtime adds the network configuration). */
+  guestArgs: string[];
+}
+
 export interface PreparedVm {
-  /** Starts the vCPU; resolves to the guest's exit status. */
-  run(): Promise<number>;
+  /**
+   * Attaches the late devices, checks that every declared device is attached, writes the boot info and starts the
+   * vCPU; resolves to the guest's exit status.
+   */
+  run(late?: LateBootConfig): Promise<number>;
 }
 
 /** Opens `path` and checks its ABI1 note and manifest (Solo5's order: before any option is applied). */
@@ -52,7 +62,7 @@ export function prepareVm(kernel: CheckedKernel, config: MonitorConfig, host: Bo
   block.attach(config.blocks, manifest);
   const net = new NetModule();
   net.attach(config.nets, manifest);
-  const cmdline = encodeCmdline(config.guestArgs);
+  encodeCmdline(config.guestArgs); // refuses an over-long command line now rather than at start
 
   onStopSignal((signalNumber) => {
     host.report(`Exiting on signal ${signalNumber}`);
@@ -72,18 +82,19 @@ export function prepareVm(kernel: CheckedKernel, config: MonitorConfig, host: Bo
   const waitSet = new WaitSet();
   new CoreHypercalls(memory, waitSet).register(table);
   block.setup(manifest, memory, table);
-  net.setup(manifest, memory, table, waitSet);
-  requireAllAttached(manifest);
 
-  writeBootInfo(memory.data, arch.bootInfoBase, {
-    guestSizeBytes: memory.guestSizeBytes,
-    kernelEnd: plan.kernelEnd,
-    cpuCycleHz,
-    manifest,
-    cmdline,
-  });
   return {
-    run: () => {
+    run: (late) => {
+      if (late) net.attach(late.nets, manifest);
+      net.setup(manifest, memory, table, waitSet);
+      requireAllAttached(manifest);
+      writeBootInfo(memory.data, arch.bootInfoBase, {
+        guestSizeBytes: memory.guestSizeBytes,
+        kernelEnd: plan.kernelEnd,
+        cpuCycleHz,
+        manifest,
+        cmdline: encodeCmdline(late ? late.guestArgs : config.guestArgs),
+      });
       startStopTick();
       return new VcpuLoop(vm, memory, arch, table).start();
     },

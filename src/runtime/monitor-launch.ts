@@ -2,10 +2,20 @@
 // namespaces the spec asks for, and waits until its VM is prepared and it sits at the start gate.
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { MonitorConfig } from '../monitor/monitor-config';
 import { Namespace } from '../oci/runtime-spec';
+import { NetConfigFormat } from './network/guest-network-args';
 import { RuntimeError } from './runtime-error';
 
 export const CONTAINER_MONITOR_CONFIG = 'monitor.json';
+
+/** What the container's monitor reads from its state directory. */
+export interface ContainerMonitorConfig extends MonitorConfig {
+  containerId: string;
+  /** The manifest's NET_BASIC devices, wired to the container's interfaces at start. */
+  netDevices: string[];
+  netFormat: NetConfigFormat;
+}
 /** The fd on which the monitor reports "ready" (or "error: …") to `runcc create`. */
 export const READY_FD = 3;
 export const READY_LINE = 'ready';

@@ -78,6 +78,13 @@ export class Manifest {
     this.data.setUint16(at + MFT_ENTRY_OFFSET.netMtu, mtu, true);
   }
 
+  /** Names of the declared devices of `type`, in manifest order. */
+  devicesOfType(type: ManifestDeviceType): string[] {
+    const names: string[] = [];
+    for (let i = 0; i < this.entries; i++) if (this.type(i) === type) names.push(this.name(i));
+    return names;
+  }
+
   /** Entries the guest declared but nobody attached, excluding reserved types. */
   unattachedDevices(): { name: string; type: number }[] {
     const missing: { name: string; type: number }[] = [];

@@ -25,7 +25,7 @@ describe('network', () => {
     const result = await monitor.result;
     expect({ transmitted: ping.transmitted, received: ping.received }).toEqual({ transmitted: 10000, received: 10000 });
     expect(result).toMatchObject({ status: 0, stderr: '' });
-    expect(result.stdout).toMatch(/^service0: MAC ([0-9a-f]{2}:){5}[0-9a-f]{2}, MTU is 1500\nready\nanswered 10000 echo requests\nSUCCESS\n$/);
+    expect(result.stdout).toMatch(/^service0: MAC ([0-9a-f]{2}:){5}[0-9a-f]{2}, MTU is 1500, address 10\.0\.0\.2\nready\nanswered 10000 echo requests\nSUCCESS\n$/);
     const mac = /MAC (\S+),/.exec(result.stdout)![1];
     expect(Number.parseInt(mac.slice(0, 2), 16) & 0b11).toBe(0b10); // unicast, locally administered
   });
@@ -61,7 +61,7 @@ describe('network', () => {
     expect(network.ip('neigh', 'show', 'dev', 'tap102')).toContain('10.0.0.2 lladdr 02:00:0a:00:00:02');
     await network.ping(['-c', '1', '-w', String(10 * SLOWDOWN), '10.0.0.2']);
     const result = await monitor.result;
-    expect(result.stdout.startsWith('service0: MAC 02:00:0a:00:00:02, MTU is 9000\n')).toBe(true);
+    expect(result.stdout.startsWith('service0: MAC 02:00:0a:00:00:02, MTU is 9000, address 10.0.0.2\n')).toBe(true);
     expect(result).toMatchObject({ status: 0, stderr: '' });
   });
 
@@ -75,7 +75,7 @@ describe('network', () => {
     const result = await monitor.result;
     expect(ping.received).toBe(100);
     expect(result).toMatchObject({ status: 0, stderr: '' });
-    expect(result.stdout).toContain(', MTU is 1400\n');
+    expect(result.stdout).toContain(', MTU is 1400, address 10.0.0.2\n');
   });
 
   test.each([

@@ -1,84 +1,20 @@
 // The OCI lifecycle on real KVM: runcc as the containerd shim and dockerd call it (create, start, state, kill,
 // delete, run), with real network namespaces, hooks and pid files. runc's error strings are asserted exactly.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUNCC, SLOWDOWN, startProcess, unikernel } from './monitor-process';
+import { RUNCC, SLOWDOWN, startProcess } from './monitor-process';
+import { Result, RuntimeHarness, waitUntil } from './runtime-harness';
 
 jest.setTimeout(20_000 * SLOWDOWN);
 
-// State lives on a tmpfs (/run): the start gate is a FIFO, which the sandbox's 9p root cannot hold.
-const root = `/run/runcc-e2e-${process.pid}`;
-let work: string;
+const harness = new RuntimeHarness();
+const { root, work } = harness;
+const runcc = harness.runcc.bind(harness);
+const bundle = harness.bundle.bind(harness);
+const state = harness.state.bind(harness);
 
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'runcc-e2e-runtime-'));
-});
-afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
-  rmSync(root, { recursive: true, force: true });
-});
-
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-let outputs = 0;
-/**
- * Runs runcc to completion. Its stdout and stderr are files, not pipes: `create` hands its stdio to the container's
- * monitor, which outlives it, so a pipe would stay open (exactly what a containerd shim sees).
- */
-function runcc(args: string[], env: NodeJS.ProcessEnv = process.env): Result {
-  const out = join(work, `out${++outputs}`);
-  const err = join(work, `err${outputs}`);
-  const outFd = openSync(out, 'w');
-  const errFd = openSync(err, 'w');
-  try {
-    const r = spawnSync(process.execPath, [RUNCC, '--root', root, ...args], { stdio: ['ignore', outFd, errFd], env });
-    return { status: r.status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
-  } finally {
-    closeSync(outFd);
-    closeSync(errFd);
-  }
-}
-
-let bundles = 0;
-/** A bundle whose rootfs holds `kernel` as /unikernel.hvt; `edit` adjusts config.json. */
-function bundle(kernel: string, args: string[], edit: (config: any) => void = () => undefined): string {
-  const dir = join(work, `bundle${++bundles}`);
-  mkdirSync(join(dir, 'rootfs'), { recursive: true });
-  copyFileSync(unikernel(kernel), join(dir, 'rootfs/unikernel.hvt'));
-  const config: any = {
-    ociVersion: '1.2.0',
-    root: { path: 'rootfs' },
-    process: { args: ['/unikernel.hvt', ...args], cwd: '/', env: ['PATH=/bin'] },
-    linux: { namespaces: [{ type: 'network' }, { type: 'uts' }], resources: { memory: { limit: 64 * 1024 * 1024 } } },
-  };
-  edit(config);
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-  return dir;
-}
-
-function state(id: string): any {
-  const r = runcc(['state', id]);
-  expect(r.stderr).toBe('');
-  return JSON.parse(r.stdout);
-}
-
-function waitUntil(predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      if (predicate()) resolve();
-      else if (Date.now() > deadline) reject(new Error('timed out'));
-      else setTimeout(tick, 20);
-    };
-    tick();
-  });
-}
+afterAll(() => harness.cleanup());
 
 test('create → created (pid alive, pid file) → start → output and exit → stopped → delete', async () => {
   const dir = bundle('hello', ['Hello', 'OCI']);
@@ -242,8 +178,7 @@ test('spec writes a unikernel template and refuses to overwrite it', () => {
 
 /** runcc as a child process that does not block the test: stdout/stderr in files (see runcc()). */
 function runccAsync(args: string[]): Promise<Result> {
-  const out = join(work, `out${++outputs}`);
-  const err = join(work, `err${outputs}`);
+  const { out, err } = harness.outputFiles();
   const outFd = openSync(out, 'w');
   const errFd = openSync(err, 'w');
   const child = spawn(process.execPath, [RUNCC, '--root', root, ...args], { stdio: ['ignore', outFd, errFd] });

@@ -3,19 +3,21 @@ import { Socket } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeFifo } from '../../ffi/fifo';
-import { DEFAULT_MEM_MIB, MonitorConfig } from '../../monitor/monitor-config';
-import { Bundle, findUnikernel } from '../bundle';
+import { DEFAULT_MEM_MIB } from '../../monitor/monitor-config';
+import { Bundle } from '../bundle';
 import { placeInCgroup } from '../cgroup';
 import { stateDocument } from '../container-status';
 import { runHooks } from '../hooks';
-import { CONTAINER_MONITOR_CONFIG, LaunchedMonitor, launchMonitor } from '../monitor-launch';
+import { CONTAINER_MONITOR_CONFIG, ContainerMonitorConfig, LaunchedMonitor, launchMonitor } from '../monitor-launch';
 import { identify } from '../process-identity';
 import { RuntimeError } from '../runtime-error';
 import { ContainerRecord, START_FIFO, StateStore, writeFileAtomic } from '../state-store';
+import { Unikernel } from '../unikernel';
 
 export interface CreateOptions {
   id: string;
   bundle: Bundle;
+  unikernel: Unikernel;
   pidFile?: string;
   consoleSocket?: string;
   systemdCgroup: boolean;
@@ -42,13 +44,27 @@ export async function createContainer(store: StateStore, options: CreateOptions)
     throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
   }
   if (process.terminal) throw new RuntimeError('process.terminal: terminals are not supported for unikernel containers yet');
-  const kernelPath = findUnikernel(bundle);
-  if (!kernelPath) throw new RuntimeError(`${process.args[0]}: not a Solo5 hvt unikernel`);
+  const { unikernel } = options;
+  const unattached = unikernel.blockDevices.filter((name) => !unikernel.blocks.some((b) => b.name === name));
+  if (unattached.length > 0) {
+    throw new RuntimeError(
+      `the unikernel's block device ${unattached[0]} has nothing attached: bind-mount a file or block device at /${unattached[0]}`,
+    );
+  }
 
   const dir = store.claim(id);
   let launched: LaunchedMonitor | undefined;
   try {
-    const config: MonitorConfig = { kernelPath, memMiB: guestMemMiB(bundle), guestArgs: process.args.slice(1), blocks: [], nets: [] };
+    const config: ContainerMonitorConfig = {
+      kernelPath: unikernel.kernelPath,
+      memMiB: guestMemMiB(bundle),
+      guestArgs: unikernel.guestArgs,
+      blocks: unikernel.blocks,
+      nets: [],
+      containerId: id,
+      netDevices: unikernel.netDevices,
+      netFormat: unikernel.netFormat,
+    };
     writeFileSync(join(dir, CONTAINER_MONITOR_CONFIG), JSON.stringify(config));
     makeFifo(join(dir, START_FIFO));
     launched = await launchMonitor(dir, bundle.spec.linux?.namespaces);
@@ -61,6 +77,7 @@ export async function createContainer(store: StateStore, options: CreateOptions)
       created: new Date().toISOString(),
       annotations: bundle.spec.annotations ?? {},
       monitor: identity,
+      netnsPath: bundle.spec.linux?.namespaces?.find((ns) => ns.type === 'network')?.path,
       hooks: bundle.spec.hooks ?? {},
     };
     store.save(record);

@@ -1,5 +1,6 @@
 // `runcc delete`: remove a stopped (or created, or with --force any) container and everything runcc made for it.
 import { existsSync } from 'node:fs';
+import { recordedWiring, unwire } from '../network/container-network';
 import { liveStatus, stateDocument } from '../container-status';
 import { runHooks } from '../hooks';
 import { isAlive } from '../process-identity';
@@ -38,6 +39,9 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
     while (isAlive(monitor) && Date.now() < deadline) sleep(10);
     if (isAlive(monitor)) throw new RuntimeError(`container ${id}: the monitor did not die after SIGKILL`);
   }
+  const wiring = recordedWiring(store.dir(id));
+  // A netns the monitor created died with it, and its TAPs and redirects with it; a joined one outlives it.
+  if (wiring.length > 0 && record.netnsPath && existsSync(record.netnsPath)) unwire(wiring, ['nsenter', `--net=${record.netnsPath}`, '--']);
   store.remove(id);
   try {
     runHooks('poststop', record.hooks.poststop, stateDocument(record, 'stopped'));

@@ -1,0 +1,81 @@
+// The IPv4 interfaces of the current network namespace, as `ip -json` reports them: what a container engine or CNI
+// plugin configured (eth0 with its address, MAC, MTU and the default gateway) for the guest to take over.
+import { execFileSync } from 'node:child_process';
+import { RuntimeError } from '../runtime-error';
+
+export interface Ipv4Interface {
+  ifname: string;
+  mac: string;
+  mtu: number;
+  address: string;
+  prefixLength: number;
+  gateway?: string;
+}
+
+interface IpAddrEntry {
+  ifname?: string;
+  link_type?: string;
+  address?: string;
+  mtu?: number;
+  addr_info?: { family?: string; local?: string; prefixlen?: number }[];
+}
+
+interface IpRouteEntry {
+  dst?: string;
+  gateway?: string;
+  dev?: string;
+}
+
+interface TcQdiscEntry {
+  kind?: string;
+  dev?: string;
+}
+
+/** Runs an iproute2 command in this namespace; its JSON output, parsed. */
+export function ipJson(program: 'ip' | 'tc', args: readonly string[]): unknown {
+  let text: string;
+  try {
+    text = execFileSync(program, ['-json', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new RuntimeError(`${program} ${args.join(' ')} failed: ${stderr || (error as Error).message} (is iproute2 installed?)`);
+  }
+  return text.trim() === '' ? [] : JSON.parse(text);
+}
+
+/**
+ * Ethernet interfaces with an IPv4 address, in name order, with the default route's gateway where it leaves through
+ * them. Interfaces listed in `taken` (already redirected to another guest) and `exclude` are left out.
+ */
+export function parseIpv4Interfaces(addrs: unknown, routes: unknown, taken: ReadonlySet<string>): Ipv4Interface[] {
+  const gateways = new Map<string, string>();
+  for (const route of (routes as IpRouteEntry[]) ?? []) {
+    if (route.dst === 'default' && route.gateway && route.dev && !gateways.has(route.dev)) gateways.set(route.dev, route.gateway);
+  }
+  const found: Ipv4Interface[] = [];
+  for (const entry of (addrs as IpAddrEntry[]) ?? []) {
+    if (!entry.ifname || entry.link_type !== 'ether' || !entry.address || taken.has(entry.ifname)) continue;
+    const inet = entry.addr_info?.find((a) => a.family === 'inet' && a.local && a.prefixlen !== undefined);
+    if (!inet) continue;
+    found.push({
+      ifname: entry.ifname,
+      mac: entry.address,
+      mtu: entry.mtu ?? 1500,
+      address: inet.local!,
+      prefixLength: inet.prefixlen!,
+      ...(gateways.has(entry.ifname) ? { gateway: gateways.get(entry.ifname) } : {}),
+    });
+  }
+  return found.sort((a, b) => (a.ifname < b.ifname ? -1 : a.ifname > b.ifname ? 1 : 0));
+}
+
+/** Interfaces with an ingress qdisc: another guest (or someone else) already redirects their traffic. */
+export function parseTakenInterfaces(qdiscs: unknown): Set<string> {
+  return new Set(((qdiscs as TcQdiscEntry[]) ?? []).filter((q) => q.kind === 'ingress' && q.dev).map((q) => q.dev!));
+}
+
+/** The free IPv4 interfaces of this network namespace. */
+export function listFreeIpv4Interfaces(): Ipv4Interface[] {
+  const taken = parseTakenInterfaces(ipJson('tc', ['qdisc', 'show']));
+  return parseIpv4Interfaces(ipJson('ip', ['address', 'show']), ipJson('ip', ['-4', 'route', 'show', 'default']), taken);
+}

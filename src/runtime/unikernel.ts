@@ -1,0 +1,162 @@
+// Which unikernel a bundle runs, and how: the hvt ELF (by ABI note, or named by annotations), its manifest's
+// devices, the guest arguments, block devices from annotations and bind mounts, and the guest's network format.
+// Reads runcc's own `org.runcc.*` annotations and, for images built for urunc, `com.urunc.unikernel.*` annotations
+// and the base64-valued `/urunc.json` in the rootfs (spec annotations win).
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { bytesSource } from '../elf/byte-source';
+import { EM_X86_64, readElf64 } from '../elf/elf64';
+import { findNote } from '../elf/elf-note';
+import { HVT_ABI_TARGET, MFT_DEV_BLOCK_BASIC, MFT_DEV_NET_BASIC, SOLO5_ABI1_NOTE, SOLO5_MFT1_NOTE } from '../solo5/abi';
+import { Manifest, manifestProblem } from '../solo5/manifest';
+import { BlockAttachment } from '../monitor/monitor-config';
+import { Bundle, pathInRootfs } from './bundle';
+import { RuntimeError } from './runtime-error';
+import { NET_FORMATS, NetConfigFormat } from './network/guest-network-args';
+
+/** Annotation naming the unikernel inside the rootfs, when it is not process.args[0]. */
+export const KERNEL_ANNOTATION = 'org.runcc.kernel';
+/** Annotation choosing how the guest is told its IP configuration (see NET_FORMATS). */
+export const NET_FORMAT_ANNOTATION = 'org.runcc.net-format';
+
+const URUNC = 'com.urunc.unikernel.';
+const URUNC_JSON = '/urunc.json';
+/** urunc's unikernel types whose network format runcc speaks. */
+const URUNC_TYPE_FORMATS: Record<string, NetConfigFormat> = { mirage: 'mirage', rumprun: 'rumprun', unikraft: 'unikraft' };
+
+export interface Unikernel {
+  kernelPath: string;
+  /** NET_BASIC device names in manifest order: the container's interfaces are given to them in this order. */
+  netDevices: string[];
+  blockDevices: string[];
+  guestArgs: string[];
+  blocks: BlockAttachment[];
+  netFormat: NetConfigFormat;
+}
+
+/** The hvt manifest of `path` if it is an x86_64 Solo5 hvt unikernel with a valid manifest, else undefined. */
+export function hvtManifest(path: string): Manifest | undefined {
+  let bytes: Buffer;
+  try {
+    if (!statSync(path).isFile()) return undefined;
+    bytes = readFileSync(path);
+  } catch {
+    return undefined;
+  }
+  try {
+    const source = bytesSource(bytes);
+    const elf = readElf64(source, path, EM_X86_64, 'loading note');
+    const abi = findNote(source, path, elf, SOLO5_ABI1_NOTE);
+    if (!abi || abi.length < 8 || new DataView(abi.buffer, abi.byteOffset).getUint32(0, true) !== HVT_ABI_TARGET) return undefined;
+    const mft = findNote(source, path, elf, SOLO5_MFT1_NOTE);
+    if (!mft || manifestProblem(mft)) return undefined;
+    return new Manifest(new Uint8Array(mft));
+  } catch {
+    return undefined;
+  }
+}
+
+/** urunc's keys: spec annotations over the rootfs's /urunc.json (whose values are base64). */
+function uruncConfig(bundle: Bundle): Record<string, string> {
+  const merged: Record<string, string> = {};
+  let text: string | undefined;
+  try {
+    text = readFileSync(pathInRootfs(bundle.rootfs, URUNC_JSON), 'utf8');
+  } catch {
+    // no urunc.json: annotations only
+  }
+  if (text !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new RuntimeError(`${URUNC_JSON} in the rootfs: ${(error as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new RuntimeError(`${URUNC_JSON} in the rootfs: must be an object of base64 strings`);
+    }
+    for (const [key, value] of Object.entries(parsed)) {
+      if (!key.startsWith(URUNC)) continue;
+      if (typeof value !== 'string') throw new RuntimeError(`${URUNC_JSON} in the rootfs: ${key}: must be a base64 string`);
+      merged[key] = Buffer.from(value, 'base64').toString('utf8');
+    }
+  }
+  for (const [key, value] of Object.entries(bundle.spec.annotations ?? {})) if (key.startsWith(URUNC)) merged[key] = value;
+  return merged;
+}
+
+function netFormat(bundle: Bundle, urunc: Record<string, string>): NetConfigFormat {
+  const asked = bundle.spec.annotations?.[NET_FORMAT_ANNOTATION];
+  if (asked !== undefined) {
+    if (!(NET_FORMATS as readonly string[]).includes(asked)) {
+      throw new RuntimeError(`annotation ${NET_FORMAT_ANNOTATION}: "${asked}" is not one of ${NET_FORMATS.join(', ')}`);
+    }
+    return asked as NetConfigFormat;
+  }
+  return URUNC_TYPE_FORMATS[urunc[`${URUNC}unikernelType`] ?? ''] ?? 'runcc';
+}
+
+/** Bind mounts of a regular file or block device onto `/NAME`, where NAME is a block device of the manifest. */
+function mountedBlocks(bundle: Bundle, blockDevices: readonly string[]): BlockAttachment[] {
+  const blocks: BlockAttachment[] = [];
+  for (const mount of bundle.spec.mounts ?? []) {
+    const isBind = mount.type === 'bind' || (mount.options ?? []).some((o) => o === 'bind' || o === 'rbind');
+    const name = basename(mount.destination);
+    if (!isBind || !mount.source || !blockDevices.includes(name)) continue;
+    let usable = false;
+    try {
+      const stat = statSync(mount.source);
+      usable = stat.isFile() || stat.isBlockDevice();
+    } catch {
+      throw new RuntimeError(`mount ${mount.destination}: source ${mount.source} does not exist`);
+    }
+    if (!usable) throw new RuntimeError(`mount ${mount.destination}: block device ${name} needs a regular file or block device, not ${mount.source}`);
+    blocks.push({ name, path: mount.source });
+  }
+  return blocks;
+}
+
+/**
+ * The unikernel this bundle runs, or undefined when it runs an ordinary program (then runc runs it). A kernel named
+ * by an annotation must be an hvt unikernel; process.args[0] is one only if it carries the hvt ABI note.
+ */
+export function resolveUnikernel(bundle: Bundle): Unikernel | undefined {
+  const urunc = uruncConfig(bundle);
+  const hypervisor = urunc[`${URUNC}hypervisor`];
+  if (hypervisor !== undefined && hypervisor !== 'hvt') {
+    throw new RuntimeError(`${URUNC}hypervisor: runcc runs hvt unikernels, not "${hypervisor}"`);
+  }
+  const named = bundle.spec.annotations?.[KERNEL_ANNOTATION] ?? urunc[`${URUNC}binary`];
+  const inner = named ?? bundle.spec.process?.args[0];
+  if (!inner) return undefined;
+  const kernelPath = pathInRootfs(bundle.rootfs, inner);
+  const manifest = hvtManifest(kernelPath);
+  if (!manifest) {
+    if (named !== undefined) throw new RuntimeError(`${inner}: not a Solo5 hvt unikernel for x86_64`);
+    return undefined;
+  }
+  const netDevices = manifest.devicesOfType(MFT_DEV_NET_BASIC);
+  const blockDevices = manifest.devicesOfType(MFT_DEV_BLOCK_BASIC);
+
+  const uruncCmdline = urunc[`${URUNC}cmdline`];
+  const guestArgs = uruncCmdline !== undefined && (bundle.spec.process?.args.length ?? 0) <= 1
+    ? uruncCmdline.split(' ').filter((w) => w !== '')
+    : (bundle.spec.process?.args ?? []).slice(1);
+
+  const blocks = mountedBlocks(bundle, blockDevices);
+  const image = urunc[`${URUNC}block`];
+  if (image !== undefined) {
+    const name = urunc[`${URUNC}solo5BlkDev`] ?? blockDevices[0];
+    if (name === undefined || !blockDevices.includes(name)) {
+      throw new RuntimeError(`${URUNC}block: the unikernel declares no block device${name ? ` named ${name}` : ''}`);
+    }
+    if (!blocks.some((b) => b.name === name)) blocks.push({ name, path: pathInRootfs(bundle.rootfs, image) });
+  }
+  const netDevice = urunc[`${URUNC}solo5NetDev`];
+  if (netDevice !== undefined) {
+    if (!netDevices.includes(netDevice)) throw new RuntimeError(`${URUNC}solo5NetDev: the unikernel declares no net device named ${netDevice}`);
+    netDevices.splice(netDevices.indexOf(netDevice), 1);
+    netDevices.unshift(netDevice);
+  }
+  return { kernelPath, netDevices, blockDevices, guestArgs, blocks, netFormat: netFormat(bundle, urunc) };
+}

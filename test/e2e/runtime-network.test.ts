@@ -1,0 +1,175 @@
+// Container networking and storage on real KVM: a network namespace wired like docker's or CNI's (a veth pair, the
+// container side eth0 with 10.88.0.2/24), the guest taking eth0 over through a TAP and tc redirects, pinged from
+// the host; block devices from bind mounts; urunc-style images. Nothing runcc created may remain afterwards.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RUNCC, SLOWDOWN, startProcess } from './monitor-process';
+import { RuntimeHarness, waitUntil } from './runtime-harness';
+
+jest.setTimeout(60_000 * SLOWDOWN);
+
+const harness = new RuntimeHarness();
+afterAll(() => harness.cleanup());
+
+/** A netns with eth0 (10.88.0.2/24, default route via 10.88.0.1) whose veth peer is on the host with 10.88.0.1/24. */
+class VethNamespace {
+  readonly ns = `runcc-e2e-veth-${process.pid}`;
+  readonly hostSide = `rcce2e${process.pid % 100000}`;
+
+  constructor() {
+    execFileSync('ip', ['netns', 'add', this.ns]);
+    execFileSync('ip', ['link', 'add', this.hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', this.ns]);
+    execFileSync('ip', ['addr', 'add', '10.88.0.1/24', 'dev', this.hostSide]);
+    execFileSync('ip', ['link', 'set', this.hostSide, 'up']);
+    this.ip('link', 'set', 'lo', 'up');
+    this.ip('addr', 'add', '10.88.0.2/24', 'dev', 'eth0');
+    this.ip('link', 'set', 'eth0', 'up');
+    this.ip('route', 'add', 'default', 'via', '10.88.0.1');
+  }
+
+  get path(): string {
+    return `/var/run/netns/${this.ns}`;
+  }
+
+  ip(...args: string[]): string {
+    return execFileSync('ip', ['-n', this.ns, ...args], { encoding: 'utf8' });
+  }
+
+  /** What runcc may have left: links other than lo and eth0, and qdiscs/filters on eth0's ingress. */
+  leftovers(): { links: string[]; ingress: string } {
+    const links = (JSON.parse(this.ip('-json', 'link', 'show')) as { ifname: string }[]).map((l) => l.ifname).filter((n) => n !== 'lo' && n !== 'eth0');
+    const ingress = execFileSync('ip', ['netns', 'exec', this.ns, 'tc', 'filter', 'show', 'dev', 'eth0', 'ingress'], { encoding: 'utf8' })
+      + execFileSync('ip', ['netns', 'exec', this.ns, 'tc', 'qdisc', 'show', 'dev', 'eth0', 'ingress'], { encoding: 'utf8' });
+    return { links, ingress };
+  }
+
+  macOfEth0(): string {
+    return (JSON.parse(this.ip('-json', 'link', 'show', 'eth0')) as { address: string }[])[0].address;
+  }
+
+  destroy(): void {
+    execFileSync('ip', ['netns', 'del', this.ns]);
+  }
+}
+
+function hostPing(args: string[]): Promise<{ transmitted: number; received: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('ping', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
+    child.on('close', () => {
+      const m = /(\d+) packets transmitted, (\d+) received/.exec(output);
+      resolve({ transmitted: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0), output });
+    });
+  });
+}
+
+describe('a container in a netns with a veth pair', () => {
+  let veth: VethNamespace;
+  beforeEach(() => {
+    veth = new VethNamespace();
+  });
+  afterEach(() => veth.destroy());
+
+  const netBundle = (args: string[]): string =>
+    harness.bundle('net-responder', args, (config) => {
+      config.linux.namespaces = [{ type: 'network', path: veth.path }];
+    });
+
+  test('the guest takes eth0 over (MAC, IP): the host pings it; guest exit and delete leave no TAP, qdisc or filter', async () => {
+    const creator = startProcess([process.execPath, RUNCC, '--root', harness.root, 'create', '--bundle', netBundle(['200']), 'n-ping']);
+    await waitUntil(() => existsSync(join(harness.root, 'n-ping', 'runcc.json')) && harness.state('n-ping').status === 'created', 30_000 * SLOWDOWN);
+    // Nothing is wired before start: an engine configures eth0 after create.
+    expect(veth.leftovers()).toEqual({ links: [], ingress: '' });
+    expect(harness.runcc(['start', 'n-ping'])).toMatchObject({ status: 0, stderr: '' });
+    await creator.waitForStdout('ready\n');
+    const running = veth.leftovers();
+    expect(running.links).toEqual([expect.stringMatching(/^rcc[0-9a-f]{8}n0$/)]);
+    expect(running.ingress).toContain('mirred');
+
+    const ping = await hostPing(['-c', '200', '-i', '0.01', '-w', String(60 * SLOWDOWN), '10.88.0.2']);
+    expect({ transmitted: ping.transmitted, received: ping.received }).toEqual({ transmitted: 200, received: 200 });
+    const result = await creator.result;
+    expect(result.stdout).toBe(`service0: MAC ${veth.macOfEth0()}, MTU is 1500, address 10.88.0.2\nready\nanswered 200 echo requests\nSUCCESS\n`);
+    expect(result.status).toBe(0);
+    await waitUntil(() => harness.state('n-ping').status === 'stopped', 10_000 * SLOWDOWN);
+    expect(harness.runcc(['delete', 'n-ping'])).toMatchObject({ status: 0, stderr: '' });
+    expect(veth.leftovers()).toEqual({ links: [], ingress: '' });
+  });
+
+  test('delete --force of a running container removes its wiring after the monitor is killed', async () => {
+    const creator = startProcess([process.execPath, RUNCC, '--root', harness.root, 'create', '--bundle', netBundle([]), 'n-force']);
+    await waitUntil(() => existsSync(join(harness.root, 'n-force', 'runcc.json')) && harness.state('n-force').status === 'created', 30_000 * SLOWDOWN);
+    harness.runcc(['start', 'n-force']);
+    await creator.waitForStdout('ready\n');
+    expect((await hostPing(['-c', '3', '-i', '0.2', '-w', String(30 * SLOWDOWN), '10.88.0.2'])).received).toBe(3);
+    expect(veth.leftovers().links).toHaveLength(1);
+    const monitorPid = harness.state('n-force').pid;
+    expect(harness.runcc(['delete', '--force', 'n-force'])).toMatchObject({ status: 0, stderr: '' });
+    await creator.result; // the container's stdout closed: the monitor is gone
+    expect(existsSync(`/proc/${monitorPid}`)).toBe(false);
+    expect(veth.leftovers()).toEqual({ links: [], ingress: '' });
+    expect(existsSync(join(harness.root, 'n-force'))).toBe(false);
+  });
+
+  test('a guest without net devices is not wired, though eth0 is there and a network format is chosen', async () => {
+    const dir = harness.bundle('hello', [], (config) => {
+      config.linux.namespaces = [{ type: 'network', path: veth.path }];
+      config.annotations = { 'org.runcc.net-format': 'mirage' };
+    });
+    const r = harness.runcc(['run', '--bundle', dir, 'n-hello']);
+    expect(r).toMatchObject({ status: 0, stdout: "Hello from a runcc unikernel!\nCommand line: ''\n" });
+    expect(veth.leftovers()).toEqual({ links: [], ingress: '' });
+  });
+});
+
+test('a guest with a net device in a netns without an IPv4 interface stops with a message naming the device', () => {
+  const r = harness.runcc(['run', '--bundle', harness.bundle('net-responder', ['1']), 'n-none']);
+  expect(r.status).toBe(1);
+  expect(r.stderr).toBe(
+    "runcc: the unikernel's net device service0 has no interface: the container's network namespace has 0 free interfaces with an IPv4 address (none)\n",
+  );
+  expect(existsSync(join(harness.root, 'n-none'))).toBe(false);
+});
+
+describe('block devices from bind mounts', () => {
+  test('a file bind-mounted at /storage is the guest block device storage', () => {
+    const disk = join(harness.work, 'disk.img');
+    writeFileSync(disk, Buffer.alloc(1024 * 1024));
+    const dir = harness.bundle('block-tester', [], (config) => {
+      config.mounts = [{ destination: '/storage', type: 'bind', source: disk, options: ['rbind', 'rw'] }];
+    });
+    const r = harness.runcc(['run', '--bundle', dir, 'b-mount']);
+    expect(r.stdout).toContain('SUCCESS\n');
+    expect(r.status).toBe(0);
+  });
+
+  test('without the mount, create fails naming the device and leaves nothing', () => {
+    const r = harness.runcc(['create', '--bundle', harness.bundle('block-tester', []), 'b-none']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /^time="[^"]+" level=error msg="the unikernel's block device storage has nothing attached: bind-mount a file or block device at \/storage"\n$/,
+    );
+    expect(existsSync(join(harness.root, 'b-none'))).toBe(false);
+  });
+});
+
+test('an image made for urunc: /urunc.json (base64 values) names the binary and its command line', () => {
+  const dir = harness.bundle('hello', [], (config) => {
+    config.process.args = ['/bin/sh'];
+  });
+  const b64 = (text: string): string => Buffer.from(text).toString('base64');
+  writeFileSync(
+    join(dir, 'rootfs/urunc.json'),
+    JSON.stringify({
+      'com.urunc.unikernel.binary': b64('/unikernel.hvt'),
+      'com.urunc.unikernel.cmdline': b64('from urunc.json'),
+      'com.urunc.unikernel.hypervisor': b64('hvt'),
+      'com.urunc.unikernel.unikernelType': b64('rumprun'),
+    }),
+  );
+  const r = harness.runcc(['run', '--bundle', dir, 'u-json']);
+  expect(r).toMatchObject({ status: 0, stdout: "Hello from a runcc unikernel!\nCommand line: 'from urunc.json'\n", stderr: '' });
+});

@@ -1,0 +1,95 @@
+// Deciding what a bundle runs: the hvt ABI note, runcc and urunc annotations, /urunc.json, bind-mounted blocks.
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Bundle } from '../../../src/runtime/bundle';
+import { resolveUnikernel } from '../../../src/runtime/unikernel';
+import { Spec } from '../../../src/oci/runtime-spec';
+
+const BUILD = resolve(__dirname, '../../../bundle-examples/build');
+let dir: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'runcc-unikernel-'));
+  mkdirSync(join(dir, 'rootfs/bin'), { recursive: true });
+  copyFileSync(join(BUILD, 'net-responder.hvt'), join(dir, 'rootfs/net.hvt'));
+  copyFileSync(join(BUILD, 'block-tester.hvt'), join(dir, 'rootfs/block.hvt'));
+  writeFileSync(join(dir, 'rootfs/bin/sh'), '#!/bin/sh\n');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function bundleOf(spec: Partial<Spec>): Bundle {
+  return { path: dir, rootfs: join(dir, 'rootfs'), spec: { ociVersion: '1.2.0', root: { path: 'rootfs' }, ...spec } as Spec };
+}
+
+const b64 = (text: string): string => Buffer.from(text).toString('base64');
+
+test('process.args[0] with the hvt note is the unikernel; its manifest names the devices; the rest are guest args', () => {
+  const found = resolveUnikernel(bundleOf({ process: { args: ['/net.hvt', '5'], cwd: '/' } }));
+  expect(found).toEqual({
+    kernelPath: join(dir, 'rootfs/net.hvt'),
+    netDevices: ['service0'],
+    blockDevices: [],
+    guestArgs: ['5'],
+    blocks: [],
+    netFormat: 'runcc',
+  });
+});
+
+test('an ordinary program is not a unikernel (runc runs it); a kernel named by annotation must be one', () => {
+  expect(resolveUnikernel(bundleOf({ process: { args: ['/bin/sh'], cwd: '/' } }))).toBeUndefined();
+  expect(resolveUnikernel(bundleOf({ process: { args: ['/missing'], cwd: '/' } }))).toBeUndefined();
+  expect(() => resolveUnikernel(bundleOf({ process: { args: ['x'], cwd: '/' }, annotations: { 'org.runcc.kernel': '/bin/sh' } }))).toThrow(
+    '/bin/sh: not a Solo5 hvt unikernel for x86_64',
+  );
+});
+
+test('urunc keys from /urunc.json (base64) and annotations (plain, and winning): binary, cmdline, type, hypervisor', () => {
+  writeFileSync(
+    join(dir, 'rootfs/urunc.json'),
+    JSON.stringify({
+      'com.urunc.unikernel.binary': b64('/net.hvt'),
+      'com.urunc.unikernel.cmdline': b64('from json'),
+      'com.urunc.unikernel.unikernelType': b64('unikraft'),
+      'other.key': 5,
+    }),
+  );
+  const spec = { process: { args: ['/bin/sh'], cwd: '/' }, annotations: { 'com.urunc.unikernel.unikernelType': 'mirage' } };
+  expect(resolveUnikernel(bundleOf(spec))).toMatchObject({ kernelPath: join(dir, 'rootfs/net.hvt'), guestArgs: ['from', 'json'], netFormat: 'mirage' });
+  expect(() => resolveUnikernel(bundleOf({ ...spec, annotations: { 'com.urunc.unikernel.hypervisor': 'qemu' } }))).toThrow(
+    'com.urunc.unikernel.hypervisor: runcc runs hvt unikernels, not "qemu"',
+  );
+  writeFileSync(join(dir, 'rootfs/urunc.json'), '[1]');
+  expect(() => resolveUnikernel(bundleOf(spec))).toThrow('/urunc.json in the rootfs: must be an object of base64 strings');
+});
+
+test('the network format annotation is checked', () => {
+  const spec = { process: { args: ['/net.hvt'], cwd: '/' } };
+  expect(resolveUnikernel(bundleOf({ ...spec, annotations: { 'org.runcc.net-format': 'rumprun' } }))?.netFormat).toBe('rumprun');
+  expect(() => resolveUnikernel(bundleOf({ ...spec, annotations: { 'org.runcc.net-format': 'xml' } }))).toThrow(
+    'annotation org.runcc.net-format: "xml" is not one of runcc, mirage, rumprun, unikraft',
+  );
+});
+
+test('bind mounts of files onto /NAME become block device NAME; other mounts are ignored; a directory is refused', () => {
+  const disk = join(dir, 'disk.img');
+  writeFileSync(disk, Buffer.alloc(4096));
+  const mounts = [
+    { destination: '/etc/hosts', type: 'bind', source: join(dir, 'rootfs/bin/sh'), options: ['rbind'] },
+    { destination: '/storage', source: disk, options: ['rbind', 'rw'] },
+  ];
+  const spec = { process: { args: ['/block.hvt'], cwd: '/' }, mounts };
+  expect(resolveUnikernel(bundleOf(spec))?.blocks).toEqual([{ name: 'storage', path: disk }]);
+  const dirMount = [{ destination: '/storage', type: 'bind', source: dir, options: ['rbind'] }];
+  expect(() => resolveUnikernel(bundleOf({ ...spec, mounts: dirMount }))).toThrow(
+    `mount /storage: block device storage needs a regular file or block device, not ${dir}`,
+  );
+});
+
+test('the urunc block annotation attaches an image from the rootfs to the first (or named) block device', () => {
+  writeFileSync(join(dir, 'rootfs/disk.img'), Buffer.alloc(4096));
+  const spec = { process: { args: ['/block.hvt'], cwd: '/' }, annotations: { 'com.urunc.unikernel.block': '/disk.img' } };
+  expect(resolveUnikernel(bundleOf(spec))?.blocks).toEqual([{ name: 'storage', path: join(dir, 'rootfs/disk.img') }]);
+  const named = { ...spec, annotations: { ...spec.annotations, 'com.urunc.unikernel.solo5BlkDev': 'rootfs' } };
+  expect(() => resolveUnikernel(bundleOf(named))).toThrow('com.urunc.unikernel.block: the unikernel declares no block device named rootfs');
+});
