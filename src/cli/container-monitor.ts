@@ -4,6 +4,7 @@
 import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { takeControllingTerminal } from '../ffi/console';
 import { MonitorError, monitorFailure } from '../monitor/monitor-error';
 import { LateBootConfig, checkKernel, prepareVm } from '../monitor/vm-boot';
 import { CONTAINER_MONITOR_CONFIG, ContainerMonitorConfig, READY_FD, READY_LINE } from '../runtime/monitor-launch';
@@ -32,6 +33,7 @@ async function main(stateDir: string): Promise<number> {
   let config: ContainerMonitorConfig;
   try {
     config = JSON.parse(readFileSync(join(stateDir, CONTAINER_MONITOR_CONFIG), 'utf8')) as ContainerMonitorConfig;
+    if (config.terminal) takeControllingTerminal(0);
     vm = prepareVm(checkKernel(config.kernelPath), config, {
       report: stderr,
       exit: (code) => process.exit(code),

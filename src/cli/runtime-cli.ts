@@ -85,6 +85,7 @@ export function runRuntimeCli(rawArgs: string[]): void {
       unikernel,
       pidFile: argv['pid-file'] as string | undefined,
       consoleSocket: argv['console-socket'] as string | undefined,
+      detach: !run || Boolean(argv.detach),
       systemdCgroup: argv['systemd-cgroup'],
     });
     if (!run) {

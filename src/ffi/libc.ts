@@ -32,6 +32,12 @@ export interface Libc {
   getrusage(who: number, usageAddress: number): number;
   socket(domain: number, type: number, protocol: number): number;
   mkfifo(path: string, mode: number): number;
+  connect(fd: number, addressAddress: number, addressLength: number): number;
+  sendmsg(fd: number, messageAddress: number, flags: number): number;
+  posix_openpt(flags: number): number;
+  grantpt(fd: number): number;
+  unlockpt(fd: number): number;
+  ptsname_r(fd: number, bufferAddress: number, length: number): number;
 }
 
 export const libc: Libc = {
@@ -60,6 +66,12 @@ export const libc: Libc = {
   getrusage: lib.func('int getrusage(int who, uintptr_t usage)'),
   socket: lib.func('int socket(int domain, int type, int protocol)'),
   mkfifo: lib.func('int mkfifo(const char *path, uint32_t mode)'),
+  connect: lib.func('int connect(int fd, uintptr_t addr, uint32_t addrlen)'),
+  sendmsg: lib.func('intptr_t sendmsg(int fd, uintptr_t msg, int flags)'),
+  posix_openpt: lib.func('int posix_openpt(int flags)'),
+  grantpt: lib.func('int grantpt(int fd)'),
+  unlockpt: lib.func('int unlockpt(int fd)'),
+  ptsname_r: lib.func('int ptsname_r(int fd, uintptr_t buf, size_t buflen)'),
 };
 
 const strerrorNative: (errnum: number) => string = lib.func('const char *strerror(int errnum)');

@@ -15,6 +15,8 @@ export interface ContainerMonitorConfig extends MonitorConfig {
   /** The manifest's NET_BASIC devices, wired to the container's interfaces at start. */
   netDevices: string[];
   netFormat: NetConfigFormat;
+  /** The container's stdio is a pty slave, to become the monitor's controlling terminal. */
+  terminal: boolean;
 }
 /** The fd on which the monitor reports "ready" (or "error: …") to `runcc create`. */
 export const READY_FD = 3;
@@ -47,10 +49,14 @@ export interface LaunchedMonitor {
   pid: number;
 }
 
-/** Spawns the monitor with the caller's stdio and waits for its readiness line; failures become RuntimeErrors. */
-export function launchMonitor(stateDir: string, namespaces: readonly Namespace[] | undefined): Promise<LaunchedMonitor> {
+/**
+ * Spawns the monitor, in a new session, on the caller's stdio or on `terminalFd` (a pty slave) for all three, and
+ * waits for its readiness line; failures become RuntimeErrors.
+ */
+export function launchMonitor(stateDir: string, namespaces: readonly Namespace[] | undefined, terminalFd?: number): Promise<LaunchedMonitor> {
   const argv = [...namespacePrefix(namespaces), process.execPath, CONTAINER_MONITOR, stateDir];
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], detached: true });
+  const stdio = terminalFd === undefined ? ['inherit', 'inherit', 'inherit', 'pipe'] : [terminalFd, terminalFd, terminalFd, 'pipe'];
+  const child = spawn(argv[0], argv.slice(1), { stdio: stdio as ('inherit' | 'pipe' | number)[], detached: true });
   return new Promise((resolve, reject) => {
     let said = '';
     const fail = (message: string): void => {

@@ -15,11 +15,14 @@ export interface Result {
 export class RuntimeHarness {
   readonly root = `/run/runcc-e2e-${process.pid}`;
   readonly work = mkdtempSync(join(tmpdir(), 'runcc-e2e-runtime-'));
+  /** For sockets and FIFOs: on a tmpfs, since the sandbox's 9p root cannot hold them. */
+  readonly runDir = mkdtempSync('/run/runcc-e2e-');
   private outputs = 0;
   private bundles = 0;
 
   cleanup(): void {
     rmSync(this.work, { recursive: true, force: true });
+    rmSync(this.runDir, { recursive: true, force: true });
     rmSync(this.root, { recursive: true, force: true });
   }
 

@@ -2,7 +2,9 @@
 import { Socket } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Pty, closeFd, openPty, sendFdOverSocket } from '../../ffi/console';
 import { makeFifo } from '../../ffi/fifo';
+import { SysError } from '../../ffi/sys-error';
 import { DEFAULT_MEM_MIB } from '../../monitor/monitor-config';
 import { Bundle } from '../bundle';
 import { placeInCgroup } from '../cgroup';
@@ -20,6 +22,8 @@ export interface CreateOptions {
   unikernel: Unikernel;
   pidFile?: string;
   consoleSocket?: string;
+  /** True for `create` and `run --detach`: the caller goes away, so a terminal needs a console socket. */
+  detach: boolean;
   systemdCgroup: boolean;
 }
 
@@ -40,10 +44,14 @@ export async function createContainer(store: StateStore, options: CreateOptions)
   const { id, bundle } = options;
   const process = bundle.spec.process;
   if (!process) throw new RuntimeError('config.json: process: must be set to create a unikernel container');
-  if (process.terminal && !options.consoleSocket) {
+  // runc's rules and messages (checkTerminal): a pty goes over the console socket only when detaching.
+  const terminal = Boolean(process.terminal);
+  if (options.detach && terminal && !options.consoleSocket) {
     throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
   }
-  if (process.terminal) throw new RuntimeError('process.terminal: terminals are not supported for unikernel containers yet');
+  if ((!options.detach || !terminal) && options.consoleSocket) {
+    throw new RuntimeError('cannot use console socket if runc will not detach or allocate tty');
+  }
   const { unikernel } = options;
   const unattached = unikernel.blockDevices.filter((name) => !unikernel.blocks.some((b) => b.name === name));
   if (unattached.length > 0) {
@@ -54,7 +62,10 @@ export async function createContainer(store: StateStore, options: CreateOptions)
 
   const dir = store.claim(id);
   let launched: LaunchedMonitor | undefined;
+  let pty: Pty | undefined;
   try {
+    // Not foreground `run` with a terminal: that one keeps the caller's own terminal as the container's.
+    if (terminal && options.consoleSocket) pty = openPty();
     const config: ContainerMonitorConfig = {
       kernelPath: unikernel.kernelPath,
       memMiB: guestMemMiB(bundle),
@@ -64,10 +75,13 @@ export async function createContainer(store: StateStore, options: CreateOptions)
       containerId: id,
       netDevices: unikernel.netDevices,
       netFormat: unikernel.netFormat,
+      terminal: pty !== undefined,
     };
     writeFileSync(join(dir, CONTAINER_MONITOR_CONFIG), JSON.stringify(config));
     makeFifo(join(dir, START_FIFO));
-    launched = await launchMonitor(dir, bundle.spec.linux?.namespaces);
+    launched = await launchMonitor(dir, bundle.spec.linux?.namespaces, pty?.slave);
+    // During create: containerd's shim receives the master right after create returns, before it reads the pid.
+    if (pty && options.consoleSocket) sendFdOverSocket(options.consoleSocket, pty.name, pty.master);
     const identity = identify(launched.pid);
     if (!identity) throw new RuntimeError('the monitor exited during create');
     const record: ContainerRecord = {
@@ -91,8 +105,14 @@ export async function createContainer(store: StateStore, options: CreateOptions)
     return launched;
   } catch (error) {
     launched?.child.kill('SIGKILL');
+    if (error instanceof SysError) error = new RuntimeError(`console: ${error.message}`);
     rmSync(dir, { recursive: true, force: true });
     if (options.pidFile) rmSync(resolve(options.pidFile), { force: true });
     throw error;
+  } finally {
+    if (pty) {
+      closeFd(pty.master);
+      closeFd(pty.slave);
+    }
   }
 }
