@@ -1,13 +1,20 @@
 #!/usr/bin/env node
-// The `runcc` binary. `runcc hvt …` is handed over untouched: its grammar is solo5-hvt's, not yargs'.
+// The `runcc` binary. `runcc hvt …` is handed over untouched (its grammar is solo5-hvt's, not yargs'); `runcc
+// image …` has its own commands; everything else is the runc-compatible runtime.
 import { runHvtCommand } from './hvt-command';
+import { runImageCommand } from './image-command';
 import { runRuntimeCli } from './runtime-cli';
 
 const HVT_COMMAND = 'hvt';
+const IMAGE_COMMAND = 'image';
 
 function main(argv: string[]): void {
   if (argv[0] === HVT_COMMAND) {
     runHvtCommand(argv.slice(1), 'runcc hvt');
+    return;
+  }
+  if (argv[0] === IMAGE_COMMAND) {
+    runImageCommand(argv.slice(1));
     return;
   }
   runRuntimeCli(argv);

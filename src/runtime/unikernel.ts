@@ -1,7 +1,8 @@
 // Which unikernel a bundle runs, and how: the hvt ELF (by ABI note, or named by annotations), its manifest's
 // devices, the guest arguments, block devices from annotations and bind mounts, and the guest's network format.
-// Reads runcc's own `org.runcc.*` annotations and, for images built for urunc, `com.urunc.unikernel.*` annotations
-// and the base64-valued `/urunc.json` in the rootfs (spec annotations win).
+// Reads runcc's own `org.runcc.*` keys from the spec's annotations and from `/runcc.json` in the rootfs (written by
+// `runcc image build`, for engines that do not pass image labels on), and, for images built for urunc,
+// `com.urunc.unikernel.*` annotations and the base64-valued `/urunc.json`. Spec annotations always win.
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { bytesSource } from '../elf/byte-source';
@@ -19,6 +20,11 @@ export const KERNEL_ANNOTATION = 'org.runcc.kernel';
 /** Annotation choosing how the guest is told its IP configuration (see NET_FORMATS). */
 export const NET_FORMAT_ANNOTATION = 'org.runcc.net-format';
 
+/** `org.runcc.block.NAME=/path/in/rootfs`: a disk image of the image for block device NAME. */
+export const BLOCK_ANNOTATION_PREFIX = 'org.runcc.block.';
+const RUNCC = 'org.runcc.';
+/** runcc's keys inside a rootfs, for engines that do not pass image labels on as annotations. */
+export const RUNCC_JSON = '/runcc.json';
 const URUNC = 'com.urunc.unikernel.';
 const URUNC_JSON = '/urunc.json';
 /** urunc's unikernel types whose network format runcc speaks. */
@@ -56,37 +62,40 @@ export function hvtManifest(path: string): Manifest | undefined {
   }
 }
 
-/** urunc's keys: spec annotations over the rootfs's /urunc.json (whose values are base64). */
-function uruncConfig(bundle: Bundle): Record<string, string> {
+/**
+ * The keys starting with `prefix`: spec annotations over the rootfs file `file` (a JSON object of strings, which
+ * `decode` turns into values: urunc.json holds base64).
+ */
+function keysFrom(bundle: Bundle, prefix: string, file: string, decode: (value: string) => string, kind: string): Record<string, string> {
   const merged: Record<string, string> = {};
   let text: string | undefined;
   try {
-    text = readFileSync(pathInRootfs(bundle.rootfs, URUNC_JSON), 'utf8');
+    text = readFileSync(pathInRootfs(bundle.rootfs, file), 'utf8');
   } catch {
-    // no urunc.json: annotations only
+    // no such file: annotations only
   }
   if (text !== undefined) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new RuntimeError(`${URUNC_JSON} in the rootfs: ${(error as Error).message}`);
+      throw new RuntimeError(`${file} in the rootfs: ${(error as Error).message}`);
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new RuntimeError(`${URUNC_JSON} in the rootfs: must be an object of base64 strings`);
+      throw new RuntimeError(`${file} in the rootfs: must be an object of ${kind}`);
     }
     for (const [key, value] of Object.entries(parsed)) {
-      if (!key.startsWith(URUNC)) continue;
-      if (typeof value !== 'string') throw new RuntimeError(`${URUNC_JSON} in the rootfs: ${key}: must be a base64 string`);
-      merged[key] = Buffer.from(value, 'base64').toString('utf8');
+      if (!key.startsWith(prefix)) continue;
+      if (typeof value !== 'string') throw new RuntimeError(`${file} in the rootfs: ${key}: must be a ${kind.replace(/s$/, '')}`);
+      merged[key] = decode(value);
     }
   }
-  for (const [key, value] of Object.entries(bundle.spec.annotations ?? {})) if (key.startsWith(URUNC)) merged[key] = value;
+  for (const [key, value] of Object.entries(bundle.spec.annotations ?? {})) if (key.startsWith(prefix)) merged[key] = value;
   return merged;
 }
 
-function netFormat(bundle: Bundle, urunc: Record<string, string>): NetConfigFormat {
-  const asked = bundle.spec.annotations?.[NET_FORMAT_ANNOTATION];
+function netFormat(runcc: Record<string, string>, urunc: Record<string, string>): NetConfigFormat {
+  const asked = runcc[NET_FORMAT_ANNOTATION];
   if (asked !== undefined) {
     if (!(NET_FORMATS as readonly string[]).includes(asked)) {
       throw new RuntimeError(`annotation ${NET_FORMAT_ANNOTATION}: "${asked}" is not one of ${NET_FORMATS.join(', ')}`);
@@ -121,12 +130,13 @@ function mountedBlocks(bundle: Bundle, blockDevices: readonly string[]): BlockAt
  * by an annotation must be an hvt unikernel; process.args[0] is one only if it carries the hvt ABI note.
  */
 export function resolveUnikernel(bundle: Bundle): Unikernel | undefined {
-  const urunc = uruncConfig(bundle);
+  const runcc = keysFrom(bundle, RUNCC, RUNCC_JSON, (v) => v, 'strings');
+  const urunc = keysFrom(bundle, URUNC, URUNC_JSON, (v) => Buffer.from(v, 'base64').toString('utf8'), 'base64 strings');
   const hypervisor = urunc[`${URUNC}hypervisor`];
   if (hypervisor !== undefined && hypervisor !== 'hvt') {
     throw new RuntimeError(`${URUNC}hypervisor: runcc runs hvt unikernels, not "${hypervisor}"`);
   }
-  const named = bundle.spec.annotations?.[KERNEL_ANNOTATION] ?? urunc[`${URUNC}binary`];
+  const named = runcc[KERNEL_ANNOTATION] ?? urunc[`${URUNC}binary`];
   const inner = named ?? bundle.spec.process?.args[0];
   if (!inner) return undefined;
   const kernelPath = pathInRootfs(bundle.rootfs, inner);
@@ -152,11 +162,18 @@ export function resolveUnikernel(bundle: Bundle): Unikernel | undefined {
     }
     if (!blocks.some((b) => b.name === name)) blocks.push({ name, path: pathInRootfs(bundle.rootfs, image) });
   }
+  for (const [key, image] of Object.entries(runcc)) {
+    if (!key.startsWith(BLOCK_ANNOTATION_PREFIX)) continue;
+    const name = key.slice(BLOCK_ANNOTATION_PREFIX.length);
+    if (!blockDevices.includes(name)) throw new RuntimeError(`${key}: the unikernel declares no block device named ${name}`);
+    // A bind mount onto /NAME (docker -v) takes precedence over the image's own disk.
+    if (!blocks.some((b) => b.name === name)) blocks.push({ name, path: pathInRootfs(bundle.rootfs, image) });
+  }
   const netDevice = urunc[`${URUNC}solo5NetDev`];
   if (netDevice !== undefined) {
     if (!netDevices.includes(netDevice)) throw new RuntimeError(`${URUNC}solo5NetDev: the unikernel declares no net device named ${netDevice}`);
     netDevices.splice(netDevices.indexOf(netDevice), 1);
     netDevices.unshift(netDevice);
   }
-  return { kernelPath, netDevices, blockDevices, guestArgs, blocks, netFormat: netFormat(bundle, urunc) };
+  return { kernelPath, netDevices, blockDevices, guestArgs, blocks, netFormat: netFormat(runcc, urunc) };
 }
