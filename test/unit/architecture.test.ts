@@ -56,3 +56,12 @@ test('the runtime never touches KVM: from the monitor it takes only the MonitorC
     }
   }
 });
+
+test('images never reach the monitor or KVM', () => {
+  for (const f of files.filter((x) => folderOf(x.file) === 'image')) {
+    for (const spec of f.imports.filter((s) => s.startsWith('.'))) {
+      const target = relative(SRC, resolve(SRC, dirname(f.file), spec));
+      expect({ file: f.file, monitor: folderOf(target) === 'monitor' || target.startsWith('ffi/kvm') }).toEqual({ file: f.file, monitor: false });
+    }
+  }
+});
