@@ -8,9 +8,9 @@ import { takeControllingTerminal } from '../ffi/console';
 import { MonitorError, monitorFailure } from '../monitor/monitor-error';
 import { LateBootConfig, checkKernel, prepareVm } from '../monitor/vm-boot';
 import { CONTAINER_MONITOR_CONFIG, ContainerMonitorConfig, READY_FD, READY_LINE } from '../runtime/monitor-launch';
-import { recordedWiring, unwire, wireGuestNetwork } from '../runtime/network/container-network';
-import { guestArgs } from '../runtime/network/guest-network-args';
-import { RuntimeError } from '../runtime/runtime-error';
+import { recordedWiring, unwire, wireGuestNetwork } from '../net/container-network';
+import { guestArgs } from '../net/guest-network-args';
+import { NetworkError } from '../net/network-error';
 import { START_FIFO } from '../runtime/state-store';
 
 const PROG = 'runcc';
@@ -55,7 +55,7 @@ async function main(stateDir: string): Promise<number> {
     const late: LateBootConfig = { nets: network.nets, guestArgs: guestArgs(config.netFormat, network.ipv4, config.guestArgs) };
     return await vm.run(late);
   } catch (error) {
-    const failure = error instanceof RuntimeError ? new MonitorError(error.message) : monitorFailure(error);
+    const failure = error instanceof NetworkError ? new MonitorError(error.message) : monitorFailure(error);
     for (const line of failure.message.split('\n')) stderr(line);
     return failure.exitCode;
   }

@@ -4,7 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { MonitorConfig } from '../monitor/monitor-config';
 import { Namespace } from '../oci/runtime-spec';
-import { NetConfigFormat } from './network/guest-network-args';
+import { NetConfigFormat } from '../net/guest-network-args';
 import { RuntimeError } from './runtime-error';
 
 export const CONTAINER_MONITOR_CONFIG = 'monitor.json';

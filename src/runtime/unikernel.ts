@@ -13,7 +13,7 @@ import { Manifest, manifestProblem } from '../solo5/manifest';
 import { BlockAttachment } from '../monitor/monitor-config';
 import { Bundle, pathInRootfs } from './bundle';
 import { RuntimeError } from './runtime-error';
-import { NET_FORMATS, NetConfigFormat } from './network/guest-network-args';
+import { NET_FORMATS, NetConfigFormat } from '../net/guest-network-args';
 
 /** Annotation naming the unikernel inside the rootfs, when it is not process.args[0]. */
 export const KERNEL_ANNOTATION = 'org.runcc.kernel';

@@ -65,3 +65,12 @@ test('images never reach the monitor or KVM', () => {
     }
   }
 });
+
+test('network wiring never reaches KVM or the lifecycle', () => {
+  for (const f of files.filter((x) => folderOf(x.file) === 'net')) {
+    for (const spec of f.imports.filter((s) => s.startsWith('.'))) {
+      const target = relative(SRC, resolve(SRC, dirname(f.file), spec));
+      expect({ file: f.file, ok: !target.startsWith('ffi/kvm') && folderOf(target) !== 'runtime' }).toEqual({ file: f.file, ok: true });
+    }
+  }
+});

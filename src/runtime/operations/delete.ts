@@ -1,6 +1,7 @@
 // `runcc delete`: remove a stopped (or created, or with --force any) container and everything runcc made for it.
 import { existsSync } from 'node:fs';
-import { recordedWiring, unwire } from '../network/container-network';
+import { recordedWiring, unwire } from '../../net/container-network';
+import { removeCgroupWhenEmpty } from '../cgroup';
 import { liveStatus, stateDocument } from '../container-status';
 import { runHooks } from '../hooks';
 import { isAlive } from '../process-identity';
@@ -42,11 +43,13 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
   const wiring = recordedWiring(store.dir(id));
   // A netns the monitor created died with it, and its TAPs and redirects with it; a joined one outlives it.
   if (wiring.length > 0 && record.netnsPath && existsSync(record.netnsPath)) unwire(wiring, ['nsenter', `--net=${record.netnsPath}`, '--']);
+  const warnings: string[] = [];
+  if (record.cgroupDir && !removeCgroupWhenEmpty(record.cgroupDir)) warnings.push(`cgroup ${record.cgroupDir} is still in use; left in place`);
   store.remove(id);
   try {
     runHooks('poststop', record.hooks.poststop, stateDocument(record, 'stopped'));
   } catch (error) {
-    return [(error as Error).message];
+    warnings.push((error as Error).message);
   }
-  return [];
+  return warnings;
 }

@@ -1,7 +1,7 @@
 // The network pieces that need no namespace: reading `ip -json`/`tc -json` output, TAP names, guest arguments.
-import { tapName } from '../../../src/runtime/network/container-network';
-import { guestArgs } from '../../../src/runtime/network/guest-network-args';
-import { parseIpv4Interfaces, parseTakenInterfaces } from '../../../src/runtime/network/netns-interfaces';
+import { tapName } from '../../../src/net/container-network';
+import { guestArgs } from '../../../src/net/guest-network-args';
+import { parseIpv4Interfaces, parseTakenInterfaces } from '../../../src/net/netns-interfaces';
 
 const addrs = [
   { ifname: 'lo', link_type: 'loopback', address: '00:00:00:00:00:00', mtu: 65536, addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8 }] },

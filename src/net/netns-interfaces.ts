@@ -1,7 +1,7 @@
 // The IPv4 interfaces of the current network namespace, as `ip -json` reports them: what a container engine or CNI
 // plugin configured (eth0 with its address, MAC, MTU and the default gateway) for the guest to take over.
 import { execFileSync } from 'node:child_process';
-import { RuntimeError } from '../runtime-error';
+import { NetworkError } from './network-error';
 
 export interface Ipv4Interface {
   ifname: string;
@@ -38,7 +38,7 @@ export function ipJson(program: 'ip' | 'tc', args: readonly string[]): unknown {
     text = execFileSync(program, ['-json', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new RuntimeError(`${program} ${args.join(' ')} failed: ${stderr || (error as Error).message} (is iproute2 installed?)`);
+    throw new NetworkError(`${program} ${args.join(' ')} failed: ${stderr || (error as Error).message} (is iproute2 installed?)`);
   }
   return text.trim() === '' ? [] : JSON.parse(text);
 }

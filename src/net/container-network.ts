@@ -4,13 +4,12 @@
 // What was wired is recorded first, so `runcc delete` removes exactly that, even after the monitor was killed.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTap } from '../../ffi/tap';
-import { libc } from '../../ffi/libc';
-import { NetAttachment } from '../../monitor/monitor-config';
-import { RuntimeError } from '../runtime-error';
-import { writeFileAtomic } from '../state-store';
+import { createTap } from '../ffi/tap';
+import { libc } from '../ffi/libc';
+import { NetAttachment } from '../monitor/monitor-config';
+import { NetworkError } from './network-error';
 import { GuestIpv4 } from './guest-network-args';
 import { Ipv4Interface, listFreeIpv4Interfaces } from './netns-interfaces';
 
@@ -37,7 +36,7 @@ function run(program: string, args: readonly string[]): void {
     execFileSync(program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new RuntimeError(`${program} ${args.join(' ')} failed: ${stderr || (error as Error).message}`);
+    throw new NetworkError(`${program} ${args.join(' ')} failed: ${stderr || (error as Error).message}`);
   }
 }
 
@@ -81,14 +80,16 @@ export function wireGuestNetwork(containerId: string, devices: readonly string[]
   const free = listFreeIpv4Interfaces();
   if (free.length < devices.length) {
     const missing = devices.slice(free.length).join(', ');
-    throw new RuntimeError(
+    throw new NetworkError(
       `the unikernel's net device${devices.length - free.length > 1 ? 's' : ''} ${missing} ha${devices.length - free.length > 1 ? 've' : 's'} no interface: ` +
         `the container's network namespace has ${free.length} free interface${free.length === 1 ? '' : 's'} with an IPv4 address (${free.map((i) => i.ifname).join(', ') || 'none'})`,
     );
   }
   const chosen: Ipv4Interface[] = free.slice(0, devices.length);
   const wired: WiredInterface[] = chosen.map((i, index) => ({ ifname: i.ifname, tap: tapName(containerId, index) }));
-  writeFileAtomic(join(stateDir, NETWORK_RECORD), JSON.stringify(wired));
+  const record = join(stateDir, NETWORK_RECORD);
+  writeFileSync(`${record}.tmp`, JSON.stringify(wired));
+  renameSync(`${record}.tmp`, record);
   const fds: number[] = [];
   try {
     chosen.forEach((iface, index) => {
