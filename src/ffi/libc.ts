@@ -32,6 +32,7 @@ export interface Libc {
   getrusage(who: number, usageAddress: number): number;
   socket(domain: number, type: number, protocol: number): number;
   mkfifo(path: string, mode: number): number;
+  poll(fdsAddress: number, count: number, timeoutMs: number): number;
   connect(fd: number, addressAddress: number, addressLength: number): number;
   sendmsg(fd: number, messageAddress: number, flags: number): number;
   posix_openpt(flags: number): number;
@@ -66,6 +67,7 @@ export const libc: Libc = {
   getrusage: lib.func('int getrusage(int who, uintptr_t usage)'),
   socket: lib.func('int socket(int domain, int type, int protocol)'),
   mkfifo: lib.func('int mkfifo(const char *path, uint32_t mode)'),
+  poll: lib.func('int poll(uintptr_t fds, uint64_t nfds, int timeout)'),
   connect: lib.func('int connect(int fd, uintptr_t addr, uint32_t addrlen)'),
   sendmsg: lib.func('intptr_t sendmsg(int fd, uintptr_t msg, int flags)'),
   posix_openpt: lib.func('int posix_openpt(int flags)'),
@@ -110,6 +112,7 @@ export const CLOCK_REALTIME = 0;
 export const CLOCK_MONOTONIC = 1;
 export const EPOLL_CTL_ADD = 1;
 export const EPOLLIN = 0x001;
+export const POLLOUT = 0x004;
 export const EPOLL_CLOEXEC = 0o2000000;
 export const TFD_NONBLOCK = 0o4000;
 export const TFD_CLOEXEC = 0o2000000;

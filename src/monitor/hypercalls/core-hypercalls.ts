@@ -1,6 +1,6 @@
 // The core module's hypercalls: WALLTIME, PUTS and POLL (ABI reference §5.3–5.4). They run once per guest exit:
 // no allocation, no logging; guest memory is read and written through the views created at boot.
-import { CLOCK_REALTIME, EAGAIN, EINTR, errno, libc, strerror } from '../../ffi/libc';
+import { CLOCK_REALTIME, EAGAIN, EINTR, POLLOUT, errno, libc, strerror } from '../../ffi/libc';
 import { NativeRegion, scratch } from '../../ffi/native-memory';
 import { SysError } from '../../ffi/sys-error';
 import {
@@ -39,12 +39,17 @@ export function writeNanoseconds(view: DataView, offset: number, sec: number, ns
 
 export class CoreHypercalls {
   private readonly clock: NativeRegion = scratch(16);
+  /** One struct pollfd {fd = stdout, events = POLLOUT}: waits for a non-blocking stdout to drain. */
+  private readonly stdoutWritable: NativeRegion = scratch(8);
   private pollArg = 0;
 
   constructor(
     private readonly memory: GuestMemory,
     private readonly waitSet: WaitSet,
-  ) {}
+  ) {
+    this.stdoutWritable.data.setInt32(0, STDOUT_FD, true);
+    this.stdoutWritable.data.setInt16(4, POLLOUT, true);
+  }
 
   register(table: HypercallTable): void {
     table.register(HVT_HYPERCALL_WALLTIME, this.walltime);
@@ -74,7 +79,12 @@ export class CoreHypercalls {
       const written = libc.write(STDOUT_FD, memory.hostBase + data + done, len - done);
       if (written < 0) {
         const error = errno();
-        if (error === EINTR || error === EAGAIN) continue;
+        if (error === EINTR) continue;
+        // A non-blocking stdout (a pipe the caller set O_NONBLOCK on) is full: sleep until it drains.
+        if (error === EAGAIN) {
+          libc.poll(this.stdoutWritable.address, 1, -1);
+          continue;
+        }
         fatal(`Fatal error when writing guest console output: ${strerror(error)}`);
       }
       done += written;
