@@ -18,6 +18,8 @@ export interface ContainerRecord {
   created: string;
   annotations: Record<string, string>;
   monitor?: ProcessIdentity;
+  /** The cgroup runcc created for the container (removed at delete). */
+  cgroupDir?: string;
   /** The network namespace the container joined by path (its wiring is undone there at delete). */
   netnsPath?: string;
   /** The spec's hooks as they were at create: later edits of config.json must not affect the container. */

@@ -1,7 +1,7 @@
 // The OCI lifecycle on real KVM: runcc as the containerd shim and dockerd call it (create, start, state, kill,
 // delete, run), with real network namespaces, hooks and pid files. runc's error strings are asserted exactly.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUNCC, SLOWDOWN, startProcess } from './monitor-process';
 import { Result, RuntimeHarness, waitUntil } from './runtime-harness';
@@ -86,6 +86,24 @@ test('delete --force kills a running container; pause and resume stop and contin
   expect(existsSync(join(root, 'c-force'))).toBe(false);
   expect(runcc(['delete', '--force', 'c-force']).status).toBe(0);
   expect(runcc(['delete', 'c-force'])).toMatchObject({ status: 1, stderr: expect.stringContaining('container does not exist') });
+});
+
+test('the monitor is placed in linux.cgroupsPath; delete removes the cgroup runcc created', () => {
+  const parent = `/sys/fs/cgroup/runcc-e2e-${process.pid}`;
+  const dir = bundle('spin', [], (config) => {
+    config.linux.cgroupsPath = `/runcc-e2e-${process.pid}/c-cgroup`;
+  });
+  try {
+    expect(runcc(['run', '--detach', '--bundle', dir, 'c-cgroup']).status).toBe(0);
+    const pid = state('c-cgroup').pid;
+    expect(readFileSync(join(parent, 'c-cgroup/cgroup.procs'), 'utf8').trim().split('\n')).toEqual([String(pid)]);
+    expect(readFileSync(`/proc/${pid}/cgroup`, 'utf8')).toBe(`0::/runcc-e2e-${process.pid}/c-cgroup\n`);
+    expect(runcc(['delete', '--force', 'c-cgroup'])).toMatchObject({ status: 0, stderr: '' });
+    expect(existsSync(join(parent, 'c-cgroup'))).toBe(false);
+  } finally {
+    // cgroupfs directories go with rmdir only (their files cannot be unlinked).
+    for (const cgroup of [join(parent, 'c-cgroup'), parent]) if (existsSync(cgroup)) rmdirSync(cgroup);
+  }
 });
 
 test('a duplicate ID, a bad ID, a missing bundle and a malformed config.json fail and leave nothing behind', () => {

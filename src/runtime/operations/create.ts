@@ -7,7 +7,7 @@ import { makeFifo } from '../../ffi/fifo';
 import { SysError } from '../../ffi/sys-error';
 import { DEFAULT_MEM_MIB } from '../../monitor/monitor-config';
 import { Bundle } from '../bundle';
-import { placeInCgroup } from '../cgroup';
+import { placeInCgroup, removeCgroupWhenEmpty } from '../cgroup';
 import { stateDocument } from '../container-status';
 import { runHooks } from '../hooks';
 import { CONTAINER_MONITOR_CONFIG, ContainerMonitorConfig, LaunchedMonitor, launchMonitor } from '../monitor-launch';
@@ -63,6 +63,7 @@ export async function createContainer(store: StateStore, options: CreateOptions)
   const dir = store.claim(id);
   let launched: LaunchedMonitor | undefined;
   let pty: Pty | undefined;
+  let cgroup: string | undefined;
   try {
     // Not foreground `run` with a terminal: that one keeps the caller's own terminal as the container's.
     if (terminal && options.consoleSocket) pty = openPty();
@@ -84,6 +85,7 @@ export async function createContainer(store: StateStore, options: CreateOptions)
     if (pty && options.consoleSocket) sendFdOverSocket(options.consoleSocket, pty.name, pty.master);
     const identity = identify(launched.pid);
     if (!identity) throw new RuntimeError('the monitor exited during create');
+    cgroup = placeInCgroup(launched.pid, bundle.spec.linux?.cgroupsPath, options.systemdCgroup, id);
     const record: ContainerRecord = {
       id,
       bundle: bundle.path,
@@ -91,11 +93,11 @@ export async function createContainer(store: StateStore, options: CreateOptions)
       created: new Date().toISOString(),
       annotations: bundle.spec.annotations ?? {},
       monitor: identity,
+      cgroupDir: cgroup,
       netnsPath: bundle.spec.linux?.namespaces?.find((ns) => ns.type === 'network')?.path,
       hooks: bundle.spec.hooks ?? {},
     };
     store.save(record);
-    placeInCgroup(launched.pid, bundle.spec.linux?.cgroupsPath, options.systemdCgroup, id);
     const creating = { ...stateDocument(record, 'created'), status: 'creating' as const };
     runHooks('prestart', bundle.spec.hooks?.prestart, creating);
     runHooks('createRuntime', bundle.spec.hooks?.createRuntime, creating);
@@ -105,6 +107,7 @@ export async function createContainer(store: StateStore, options: CreateOptions)
     return launched;
   } catch (error) {
     launched?.child.kill('SIGKILL');
+    if (cgroup) removeCgroupWhenEmpty(cgroup);
     if (error instanceof SysError) error = new RuntimeError(`console: ${error.message}`);
     rmSync(dir, { recursive: true, force: true });
     if (options.pidFile) rmSync(resolve(options.pidFile), { force: true });
