@@ -1,0 +1,77 @@
+// `runcc install`: registers runcc with the docker and/or containerd of this machine (daemon.json `runtimes`,
+// config.toml CRI runtime). Idempotent; backs up each file it changes; prints what it did and what to reload.
+import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
+import yargs from 'yargs';
+import { containerdConfigWithRuncc } from '../install/containerd-config';
+import { readIfPresent, replaceWithBackup } from '../install/config-file';
+import { dockerConfigWithRuncc } from '../install/docker-daemon-config';
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** The runcc executable to register: --runtime-path, else the running one (installed by npm, executable). */
+function runtimePath(given: string | undefined): string {
+  const path = given ?? realpathSync(process.argv[1]);
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    throw new Error(`${path} is not executable; pass --runtime-path with runcc's installed path (e.g. /usr/local/bin/runcc)`);
+  }
+  return path;
+}
+
+function install(argv: Record<string, unknown>): void {
+  const path = runtimePath(argv['runtime-path'] as string | undefined);
+  const dockerFile = String(argv['docker-config']);
+  const containerdFile = String(argv['containerd-config']);
+  const explicit = Boolean(argv.docker) || Boolean(argv.containerd);
+  const doDocker = explicit ? Boolean(argv.docker) : existsSync('/etc/docker') || existsSync(dockerFile);
+  const doContainerd = explicit ? Boolean(argv.containerd) : existsSync('/etc/containerd') || existsSync(containerdFile);
+  if (!doDocker && !doContainerd) throw new Error('found neither docker (/etc/docker) nor containerd (/etc/containerd); name one with --docker or --containerd');
+  if (doDocker) {
+    const change = dockerConfigWithRuncc(readIfPresent(dockerFile), path);
+    if (!change.changed) say(`docker: ${dockerFile} already has runtime runcc → ${path}; unchanged`);
+    else {
+      const backup = replaceWithBackup(dockerFile, change.text);
+      say(`docker: added runtime runcc → ${path} to ${dockerFile}${backup ? ` (previous file saved as ${backup})` : ''}`);
+      say('docker: reload dockerd to use it (systemctl reload docker), then: docker run --runtime=runcc IMAGE');
+    }
+  }
+  if (doContainerd) {
+    const change = containerdConfigWithRuncc(readIfPresent(containerdFile), path);
+    if (!change.changed) say(`containerd: ${containerdFile} already has runtime runcc → ${path}; unchanged`);
+    else {
+      const backup = replaceWithBackup(containerdFile, change.text);
+      say(`containerd: added CRI runtime handler runcc → ${path} to ${containerdFile}${backup ? ` (previous file saved as ${backup})` : ''}`);
+      say('containerd: restart containerd to use it (systemctl restart containerd); Kubernetes: a RuntimeClass with handler: runcc');
+    }
+  }
+}
+
+export function runInstallCommand(argv: string[]): void {
+  void yargs(argv)
+    .scriptName('runcc install')
+    .usage('$0 [--docker] [--containerd] [options]\n\nRegisters runcc with docker and/or containerd (both when found, if neither is named).')
+    .option('docker', { type: 'boolean', describe: 'register with docker (daemon.json)' })
+    .option('containerd', { type: 'boolean', describe: 'register with containerd (config.toml)' })
+    .option('docker-config', { type: 'string', default: '/etc/docker/daemon.json' })
+    .option('containerd-config', { type: 'string', default: '/etc/containerd/config.toml' })
+    .option('runtime-path', { type: 'string', describe: 'runcc executable to register (default: this one)' })
+    .strict()
+    .fail((message, error, y) => {
+      process.stderr.write(`runcc install: ${error ? error.message : message}\n\n${y.help()}\n`);
+      process.exit(1);
+    })
+    .help()
+    .parse(argv, {}, (error, parsed) => {
+      if (error) return;
+      try {
+        install(parsed as unknown as Record<string, unknown>);
+        process.exit(0);
+      } catch (failure) {
+        process.stderr.write(`runcc install: ${(failure as Error).message}\n`);
+        process.exit(1);
+      }
+    });
+}

@@ -1,0 +1,41 @@
+// containerd's config.toml with a `runcc` runtime for its CRI plugin (the handler a Kubernetes RuntimeClass names):
+// the io.containerd.runc.v2 shim with runcc as its BinaryName. The block is appended to the existing text, in the
+// section names of the file's config version (2: containerd 1.x, 3: containerd 2.x); nothing else is touched.
+
+export interface ContainerdChange {
+  text: string;
+  changed: boolean;
+}
+
+/** The TOML block registering runcc for config `version` (2 or 3). */
+export function runccRuntimeBlock(runccPath: string, version: 2 | 3): string {
+  const plugin = version === 3 ? "plugins.'io.containerd.cri.v1.runtime'" : 'plugins."io.containerd.grpc.v1.cri"';
+  return `[${plugin}.containerd.runtimes.runcc]
+  runtime_type = "io.containerd.runc.v2"
+  pod_annotations = ["org.runcc.*"]
+  container_annotations = ["org.runcc.*", "com.urunc.unikernel.*"]
+  [${plugin}.containerd.runtimes.runcc.options]
+    BinaryName = "${runccPath}"
+`;
+}
+
+/** The config version a config.toml declares (containerd reads a file without one as version 1). */
+export function configVersion(text: string): number {
+  const match = /^\s*version\s*=\s*(\d+)/m.exec(text);
+  return match ? Number(match[1]) : 1;
+}
+
+/** `current` (config.toml's text, or undefined) with the runcc runtime added, unless a runcc runtime is there. */
+export function containerdConfigWithRuncc(current: string | undefined, runccPath: string): ContainerdChange {
+  if (current === undefined || current.trim() === '') return { text: `version = 2\n\n${runccRuntimeBlock(runccPath, 2)}`, changed: true };
+  const version = configVersion(current);
+  if (version !== 2 && version !== 3) {
+    throw new Error(`config.toml declares version ${version}; runcc can register itself in version 2 or 3 files (run \`containerd config migrate\` first)`);
+  }
+  if (/containerd\.runtimes\.runcc\]/.test(current)) {
+    const hasPath = current.includes(`BinaryName = "${runccPath}"`);
+    if (hasPath) return { text: current, changed: false };
+    throw new Error('config.toml already has a runcc runtime with another BinaryName; edit it by hand');
+  }
+  return { text: `${current.replace(/\n*$/, '\n')}\n${runccRuntimeBlock(runccPath, version)}`, changed: true };
+}

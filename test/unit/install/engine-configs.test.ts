@@ -1,0 +1,38 @@
+// Registering runcc with docker and containerd: the keys added, everything else kept, idempotence, and the docs'
+// snippets being exactly what is written.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configVersion, containerdConfigWithRuncc, runccRuntimeBlock } from '../../../src/install/containerd-config';
+import { dockerConfigWithRuncc } from '../../../src/install/docker-daemon-config';
+
+const DOCS = join(__dirname, '../../../docs');
+const RUNCC = '/usr/local/bin/runcc';
+
+test('docker: runtimes.runcc added, other settings kept, a second run changes nothing', () => {
+  const first = dockerConfigWithRuncc('{"log-driver":"journald","runtimes":{"other":{"path":"/x"}}}', RUNCC);
+  expect(first.changed).toBe(true);
+  expect(JSON.parse(first.text)).toEqual({ 'log-driver': 'journald', runtimes: { other: { path: '/x' }, runcc: { path: RUNCC } } });
+  expect(dockerConfigWithRuncc(first.text, RUNCC)).toEqual({ text: first.text, changed: false });
+  expect(JSON.parse(dockerConfigWithRuncc(undefined, RUNCC).text)).toEqual({ runtimes: { runcc: { path: RUNCC } } });
+  expect(() => dockerConfigWithRuncc('[1]', RUNCC)).toThrow('daemon.json: not a JSON object');
+});
+
+test('containerd: the block is appended in the file’s config version; a second run changes nothing', () => {
+  const v2 = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "pause:3.6"\n';
+  const first = containerdConfigWithRuncc(v2, RUNCC);
+  expect(first).toEqual({ text: `${v2}\n${runccRuntimeBlock(RUNCC, 2)}`, changed: true });
+  expect(containerdConfigWithRuncc(first.text, RUNCC)).toEqual({ text: first.text, changed: false });
+  const v3 = containerdConfigWithRuncc('version = 3\n', RUNCC).text;
+  expect(v3).toContain("[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runcc]");
+  expect(configVersion('# nothing\n')).toBe(1);
+  expect(() => containerdConfigWithRuncc('root = "/x"\n', RUNCC)).toThrow('config.toml declares version 1');
+  expect(() => containerdConfigWithRuncc(first.text, '/opt/runcc')).toThrow('config.toml already has a runcc runtime with another BinaryName; edit it by hand');
+});
+
+test('the configuration shown in docs/ is what `runcc install` writes', () => {
+  const docker = readFileSync(join(DOCS, 'docker.md'), 'utf8');
+  expect(docker).toContain(`\`\`\`json\n${dockerConfigWithRuncc(undefined, RUNCC).text}\`\`\``);
+  const containerd = readFileSync(join(DOCS, 'containerd.md'), 'utf8');
+  expect(containerd).toContain(`\`\`\`toml\n${runccRuntimeBlock(RUNCC, 2)}\`\`\``);
+  expect(containerd).toContain(`\`\`\`toml\n${runccRuntimeBlock(RUNCC, 3)}\`\`\``);
+});
