@@ -1,5 +1,6 @@
-// Two projects: unit tests (no KVM) and end-to-end tests (real /dev/kvm; `npm test` runs them in the sandbox VM
-// when the host has none).
+// Three projects: unit tests (no KVM); end-to-end tests (real /dev/kvm; `npm test` runs them in the sandbox VM
+// when the host has none); and the engine tests (real dockerd, containerd and its CRI service calling runcc, in
+// their own sandbox VM run).
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] };
 
 module.exports = {
@@ -14,6 +15,15 @@ module.exports = {
       transform,
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/e2e/require-kvm.js',
+    },
+    {
+      displayName: 'engines',
+      testMatch: ['<rootDir>/test/engines/**/*.test.ts'],
+      roots: ['<rootDir>/test/engines'],
+      transform,
+      testEnvironment: 'node',
+      globalSetup: '<rootDir>/test/engines/engines-setup.ts',
+      globalTeardown: '<rootDir>/test/engines/engines-teardown.ts',
     },
   ],
 };

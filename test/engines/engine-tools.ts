@@ -1,0 +1,64 @@
+// Helpers for the engine tests: run a command to completion with its output, build example images with the runcc
+// CLI, and wait for conditions.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import env from './engine-env';
+
+export { env };
+
+export interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(argv: string[], timeoutMs = 120_000 * env.slowdown / 5, input?: string): Ran {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: timeoutMs, input, env: { ...process.env, TMPDIR: join(env.dir, 'tmp') } });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs and requires exit status 0; returns stdout. */
+export function ok(argv: string[], timeoutMs?: number): string {
+  const r = run(argv, timeoutMs);
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited with ${r.status}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+export function docker(...args: string[]): Ran {
+  return run([env.docker, '-H', `unix://${env.dockerSocket}`, ...args]);
+}
+
+export function ctr(...args: string[]): Ran {
+  return run([env.ctr, '--address', env.containerdSocket, ...args]);
+}
+
+export function unikernel(name: string): string {
+  return join(env.repo, 'bundle-examples/build', `${name}.hvt`);
+}
+
+/** `runcc image build`, through the installed-style wrapper; returns the tar's path. */
+export function buildImage(workDir: string, kernel: string, tag: string, args: string[] = [], extra: string[] = []): string {
+  const output = join(workDir, `${tag.replace(/[^a-z0-9]+/gi, '-')}.tar`);
+  ok([env.runcc, 'image', 'build', unikernel(kernel), ...args.flatMap((a) => ['--arg', a]), ...extra, '-t', tag, '-o', output]);
+  return output;
+}
+
+export async function waitUntil(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Ping from the host; the received count. */
+export function ping(address: string, count: number): number {
+  const r = run(['ping', '-c', String(count), '-i', '0.2', '-w', String(20 * env.slowdown), address]);
+  return Number(/(\d+) received/.exec(r.stdout)?.[1] ?? 0);
+}
+
+/** runcc's containers under a state root (what a caller's --root holds). */
+export function runccContainers(root: string): string[] {
+  return ok([env.runcc, '--root', root, 'list', '-q']).split('\n').filter((l) => l !== '');
+}
