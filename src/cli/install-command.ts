@@ -6,10 +6,6 @@ import { containerdConfigWithRuncc } from '../install/containerd-config';
 import { readIfPresent, replaceWithBackup } from '../install/config-file';
 import { dockerConfigWithRuncc } from '../install/docker-daemon-config';
 
-function say(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
 /** The runcc executable to register: --runtime-path, else the running one (installed by npm, executable). */
 function runtimePath(given: string | undefined): string {
   const path = given ?? realpathSync(process.argv[1]);
@@ -21,13 +17,26 @@ function runtimePath(given: string | undefined): string {
   return path;
 }
 
-function install(argv: Record<string, unknown>): void {
-  const path = runtimePath(argv['runtime-path'] as string | undefined);
-  const dockerFile = String(argv['docker-config']);
-  const containerdFile = String(argv['containerd-config']);
-  const explicit = Boolean(argv.docker) || Boolean(argv.containerd);
-  const doDocker = explicit ? Boolean(argv.docker) : existsSync('/etc/docker') || existsSync(dockerFile);
-  const doContainerd = explicit ? Boolean(argv.containerd) : existsSync('/etc/containerd') || existsSync(containerdFile);
+export interface InstallRequest {
+  runtimePath?: string;
+  docker?: boolean;
+  containerd?: boolean;
+  dockerConfig: string;
+  containerdConfig: string;
+}
+
+/** Registers runcc as asked; returns the report lines (what changed, where the backups are, what to reload). */
+export function install(request: InstallRequest): string[] {
+  const lines: string[] = [];
+  const say = (line: string): void => {
+    lines.push(line);
+  };
+  const path = runtimePath(request.runtimePath);
+  const dockerFile = request.dockerConfig;
+  const containerdFile = request.containerdConfig;
+  const explicit = Boolean(request.docker) || Boolean(request.containerd);
+  const doDocker = explicit ? Boolean(request.docker) : existsSync('/etc/docker') || existsSync(dockerFile);
+  const doContainerd = explicit ? Boolean(request.containerd) : existsSync('/etc/containerd') || existsSync(containerdFile);
   if (!doDocker && !doContainerd) throw new Error('found neither docker (/etc/docker) nor containerd (/etc/containerd); name one with --docker or --containerd');
   if (doDocker) {
     const change = dockerConfigWithRuncc(readIfPresent(dockerFile), path);
@@ -47,6 +56,7 @@ function install(argv: Record<string, unknown>): void {
       say('containerd: restart containerd to use it (systemctl restart containerd); Kubernetes: a RuntimeClass with handler: runcc');
     }
   }
+  return lines;
 }
 
 export function runInstallCommand(argv: string[]): void {
@@ -67,7 +77,14 @@ export function runInstallCommand(argv: string[]): void {
     .parse(argv, {}, (error, parsed) => {
       if (error) return;
       try {
-        install(parsed as unknown as Record<string, unknown>);
+        const lines = install({
+          runtimePath: parsed['runtime-path'] as string | undefined,
+          docker: parsed.docker as boolean | undefined,
+          containerd: parsed.containerd as boolean | undefined,
+          dockerConfig: String(parsed['docker-config']),
+          containerdConfig: String(parsed['containerd-config']),
+        });
+        process.stdout.write(lines.map((line) => `${line}\n`).join(''));
         process.exit(0);
       } catch (failure) {
         process.stderr.write(`runcc install: ${(failure as Error).message}\n`);

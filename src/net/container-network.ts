@@ -53,9 +53,13 @@ function macBytes(mac: string): Uint8Array {
   return new Uint8Array(mac.split(':').map((h) => parseInt(h, 16)));
 }
 
+/** Adds an ingress qdisc to `dev`. Exclusive: on a container interface it is how a guest claims it. */
+function addIngress(dev: string): void {
+  run('tc', ['qdisc', 'add', 'dev', dev, 'ingress']);
+}
+
 /** Redirects every frame arriving on `from` out of `to` (a u32 match-all filter with a mirred egress redirect). */
 function redirect(from: string, to: string): void {
-  run('tc', ['qdisc', 'add', 'dev', from, 'ingress']);
   run('tc', ['filter', 'add', 'dev', from, 'parent', 'ffff:', 'protocol', 'all', 'u32', 'match', 'u32', '0', '0',
     'action', 'mirred', 'egress', 'redirect', 'dev', to]);
 }
@@ -71,38 +75,66 @@ export function unwire(wired: readonly WiredInterface[], prefix: readonly string
   }
 }
 
+const CLAIM_ATTEMPTS = 8;
+
+function noInterface(devices: readonly string[], free: readonly Ipv4Interface[]): NetworkError {
+  const missing = devices.slice(free.length);
+  const plural = missing.length > 1;
+  return new NetworkError(
+    `the unikernel's net device${plural ? 's' : ''} ${missing.join(', ')} ha${plural ? 've' : 's'} no interface: ` +
+      `the container's network namespace has ${free.length} free interface${free.length === 1 ? '' : 's'} with an IPv4 address (${free.map((i) => i.ifname).join(', ') || 'none'})`,
+  );
+}
+
 /**
- * Gives each of the guest's `devices` (manifest order) the next free IPv4 interface of this netns. Opens the TAPs
- * (their fds go to the VM), records them in `stateDir`, then redirects; on failure undoes everything.
+ * Claims the first free interface not in `mine` by adding its ingress qdisc, which only one guest can: another
+ * unikernel starting in the same namespace at the same moment makes this one look again.
+ */
+function claimInterface(device: string, mine: readonly Ipv4Interface[]): Ipv4Interface {
+  for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+    const candidate = listFreeIpv4Interfaces().find((i) => !mine.some((m) => m.ifname === i.ifname));
+    if (!candidate) break;
+    try {
+      addIngress(candidate.ifname);
+      return candidate;
+    } catch {
+      // claimed by another guest between the listing and now
+    }
+  }
+  throw new NetworkError(`the unikernel's net device ${device} has no interface: other containers took the namespace's free interfaces`);
+}
+
+/**
+ * Gives each of the guest's `devices` (manifest order) the next free IPv4 interface of this netns: claims it,
+ * records it in `stateDir`, creates the TAP (its fd goes to the VM) and redirects both ways. On failure undoes
+ * what it did, and only that.
  */
 export function wireGuestNetwork(containerId: string, devices: readonly string[], stateDir: string): GuestNetwork {
   if (devices.length === 0) return { nets: [], ipv4: [] };
   const free = listFreeIpv4Interfaces();
-  if (free.length < devices.length) {
-    const missing = devices.slice(free.length).join(', ');
-    throw new NetworkError(
-      `the unikernel's net device${devices.length - free.length > 1 ? 's' : ''} ${missing} ha${devices.length - free.length > 1 ? 've' : 's'} no interface: ` +
-        `the container's network namespace has ${free.length} free interface${free.length === 1 ? '' : 's'} with an IPv4 address (${free.map((i) => i.ifname).join(', ') || 'none'})`,
-    );
-  }
-  const chosen: Ipv4Interface[] = free.slice(0, devices.length);
-  const wired: WiredInterface[] = chosen.map((i, index) => ({ ifname: i.ifname, tap: tapName(containerId, index) }));
+  if (free.length < devices.length) throw noInterface(devices, free);
   const record = join(stateDir, NETWORK_RECORD);
-  writeFileSync(`${record}.tmp`, JSON.stringify(wired));
-  renameSync(`${record}.tmp`, record);
+  const chosen: Ipv4Interface[] = [];
+  const wired: WiredInterface[] = [];
   const fds: number[] = [];
   try {
-    chosen.forEach((iface, index) => {
-      const tap = wired[index].tap;
+    devices.forEach((device, index) => {
+      const iface = claimInterface(device, chosen);
+      chosen.push(iface);
+      const tap = tapName(containerId, index);
+      wired.push({ ifname: iface.ifname, tap });
+      writeFileSync(`${record}.tmp`, JSON.stringify(wired));
+      renameSync(`${record}.tmp`, record);
       fds.push(createTap(tap));
       run('ip', ['link', 'set', 'dev', tap, 'mtu', String(iface.mtu), 'up']);
       redirect(iface.ifname, tap);
+      addIngress(tap);
       redirect(tap, iface.ifname);
     });
   } catch (error) {
     for (const fd of fds) libc.close(fd);
     unwire(wired);
-    rmSync(join(stateDir, NETWORK_RECORD), { force: true });
+    rmSync(record, { force: true });
     throw error;
   }
   return {

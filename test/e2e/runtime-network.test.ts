@@ -36,9 +36,18 @@ class VethNamespace {
     return execFileSync('ip', ['-n', this.ns, ...args], { encoding: 'utf8' });
   }
 
+  /** Adds eth1 (10.87.0.2/24) whose veth peer is on the host with 10.87.0.1/24. */
+  addSecondInterface(): void {
+    execFileSync('ip', ['link', 'add', `${this.hostSide}b`, 'type', 'veth', 'peer', 'name', 'eth1', 'netns', this.ns]);
+    execFileSync('ip', ['addr', 'add', '10.87.0.1/24', 'dev', `${this.hostSide}b`]);
+    execFileSync('ip', ['link', 'set', `${this.hostSide}b`, 'up']);
+    this.ip('addr', 'add', '10.87.0.2/24', 'dev', 'eth1');
+    this.ip('link', 'set', 'eth1', 'up');
+  }
+
   /** What runcc may have left: links other than lo and eth0, and qdiscs/filters on eth0's ingress. */
   leftovers(): { links: string[]; ingress: string } {
-    const links = (JSON.parse(this.ip('-json', 'link', 'show')) as { ifname: string }[]).map((l) => l.ifname).filter((n) => n !== 'lo' && n !== 'eth0');
+    const links = (JSON.parse(this.ip('-json', 'link', 'show')) as { ifname: string }[]).map((l) => l.ifname).filter((n) => !['lo', 'eth0', 'eth1'].includes(n));
     const ingress = execFileSync('ip', ['netns', 'exec', this.ns, 'tc', 'filter', 'show', 'dev', 'eth0', 'ingress'], { encoding: 'utf8' })
       + execFileSync('ip', ['netns', 'exec', this.ns, 'tc', 'qdisc', 'show', 'dev', 'eth0', 'ingress'], { encoding: 'utf8' });
     return { links, ingress };
@@ -112,6 +121,31 @@ describe('a container in a netns with a veth pair', () => {
     expect(existsSync(`/proc/${monitorPid}`)).toBe(false);
     expect(veth.leftovers()).toEqual({ links: [], ingress: '' });
     expect(existsSync(join(harness.root, 'n-force'))).toBe(false);
+  });
+
+  test('two unikernels started at once share the namespace, each claiming its own interface', async () => {
+    veth.addSecondInterface();
+    const first = startProcess([process.execPath, RUNCC, '--root', harness.root, 'create', '--bundle', netBundle(['20']), 'n-share1']);
+    const second = startProcess([process.execPath, RUNCC, '--root', harness.root, 'create', '--bundle', netBundle(['20']), 'n-share2']);
+    for (const id of ['n-share1', 'n-share2']) {
+      await waitUntil(() => existsSync(join(harness.root, id, 'runcc.json')) && harness.state(id).status === 'created', 30_000 * SLOWDOWN);
+    }
+    harness.runcc(['start', 'n-share1']);
+    harness.runcc(['start', 'n-share2']);
+    await Promise.all([first.waitForStdout('ready\n'), second.waitForStdout('ready\n')]);
+    const pings = await Promise.all([
+      hostPing(['-c', '20', '-i', '0.05', '-w', String(60 * SLOWDOWN), '10.88.0.2']),
+      hostPing(['-c', '20', '-i', '0.05', '-w', String(60 * SLOWDOWN), '10.87.0.2']),
+    ]);
+    expect(pings.map((p) => p.received)).toEqual([20, 20]);
+    const outputs = [(await first.result).stdout, (await second.result).stdout];
+    const addresses = outputs.map((o) => /, address (\S+)\nready\nanswered 20 echo requests\nSUCCESS\n$/.exec(o)?.[1]).sort();
+    expect(addresses).toEqual(['10.87.0.2', '10.88.0.2']);
+    for (const id of ['n-share1', 'n-share2']) {
+      await waitUntil(() => harness.state(id).status === 'stopped', 10_000 * SLOWDOWN);
+      expect(harness.runcc(['delete', id]).status).toBe(0);
+    }
+    expect(veth.leftovers()).toEqual({ links: [], ingress: '' });
   });
 
   test('a guest without net devices is not wired, though eth0 is there and a network format is chosen', async () => {

@@ -1,7 +1,9 @@
 // Registering runcc with docker and containerd: the keys added, everything else kept, idempotence, and the docs'
 // snippets being exactly what is written.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { install } from '../../../src/cli/install-command';
 import { configVersion, containerdConfigWithRuncc, runccRuntimeBlock } from '../../../src/install/containerd-config';
 import { dockerConfigWithRuncc } from '../../../src/install/docker-daemon-config';
 
@@ -35,4 +37,41 @@ test('the configuration shown in docs/ is what `runcc install` writes', () => {
   const containerd = readFileSync(join(DOCS, 'containerd.md'), 'utf8');
   expect(containerd).toContain(`\`\`\`toml\n${runccRuntimeBlock(RUNCC, 2)}\`\`\``);
   expect(containerd).toContain(`\`\`\`toml\n${runccRuntimeBlock(RUNCC, 3)}\`\`\``);
+});
+
+describe('runcc install', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'runcc-install-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('writes both files, keeps a backup of each, reports it; a second run changes nothing and says so', () => {
+    const dockerConfig = join(dir, 'docker/daemon.json');
+    const containerdConfig = join(dir, 'containerd/config.toml');
+    mkdirSync(join(dir, 'containerd'));
+    writeFileSync(containerdConfig, 'version = 2\n');
+    const request = { runtimePath: process.execPath, docker: true, containerd: true, dockerConfig, containerdConfig };
+    expect(install(request)).toEqual([
+      `docker: added runtime runcc → ${process.execPath} to ${dockerConfig}`,
+      'docker: reload dockerd to use it (systemctl reload docker), then: docker run --runtime=runcc IMAGE',
+      `containerd: added CRI runtime handler runcc → ${process.execPath} to ${containerdConfig} (previous file saved as ${containerdConfig}.runcc-backup)`,
+      'containerd: restart containerd to use it (systemctl restart containerd); Kubernetes: a RuntimeClass with handler: runcc',
+    ]);
+    expect(readFileSync(`${containerdConfig}.runcc-backup`, 'utf8')).toBe('version = 2\n');
+    expect(JSON.parse(readFileSync(dockerConfig, 'utf8'))).toEqual({ runtimes: { runcc: { path: process.execPath } } });
+    expect(install(request)).toEqual([
+      `docker: ${dockerConfig} already has runtime runcc → ${process.execPath}; unchanged`,
+      `containerd: ${containerdConfig} already has runtime runcc → ${process.execPath}; unchanged`,
+    ]);
+    expect(readdirSync(join(dir, 'containerd')).sort()).toEqual(['config.toml', 'config.toml.runcc-backup']);
+  });
+
+  test('refuses a runtime path that is not executable', () => {
+    const notExecutable = join(dir, 'runcc');
+    writeFileSync(notExecutable, '');
+    expect(() => install({ runtimePath: notExecutable, docker: true, dockerConfig: join(dir, 'd.json'), containerdConfig: join(dir, 'c.toml') })).toThrow(
+      `${notExecutable} is not executable; pass --runtime-path with runcc's installed path (e.g. /usr/local/bin/runcc)`,
+    );
+  });
 });
