@@ -1,5 +1,5 @@
 // An OCI bundle: config.json validated and its root filesystem located.
-import { readFileSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Spec } from '../oci/runtime-spec';
 import { SpecError } from '../oci/spec-error';
@@ -42,9 +42,40 @@ export function loadBundle(bundleDir: string): Bundle {
   return { path, spec, rootfs };
 }
 
-/** Resolves a path inside the rootfs without letting `..` or an absolute path escape it. */
+/** Symbolic links followed in one resolution before giving up (the kernel's own limit). */
+const MAX_SYMLINKS = 40;
+
+/**
+ * Resolves `inner` as the container would see it, with `rootfs` as its root: `..` stops at the root, and symbolic
+ * links are followed inside the rootfs (an absolute target starts again at the rootfs, never at the host's `/`).
+ * So a hostile image cannot make runcc read or attach a host file through a link. Components that do not exist
+ * are kept as they are (the caller checks existence).
+ */
 export function pathInRootfs(rootfs: string, inner: string): string {
-  const joined = resolve(rootfs, `.${resolve('/', inner)}`);
-  if (joined !== rootfs && !joined.startsWith(`${rootfs}/`)) throw new RuntimeError(`${inner} escapes the root filesystem`);
-  return joined;
+  const resolved: string[] = [];
+  const pending = inner.split('/');
+  let links = 0;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      resolved.pop();
+      continue;
+    }
+    const candidate = join(rootfs, ...resolved, part);
+    let target: string | undefined;
+    try {
+      if (lstatSync(candidate).isSymbolicLink()) target = readlinkSync(candidate);
+    } catch {
+      // missing: kept as it is
+    }
+    if (target === undefined) {
+      resolved.push(part);
+      continue;
+    }
+    if (++links > MAX_SYMLINKS) throw new RuntimeError(`${inner}: too many levels of symbolic links in the root filesystem`);
+    if (target.startsWith('/')) resolved.length = 0;
+    pending.unshift(...target.split('/'));
+  }
+  return join(rootfs, ...resolved);
 }

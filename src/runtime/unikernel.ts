@@ -125,6 +125,19 @@ function mountedBlocks(bundle: Bundle, blockDevices: readonly string[]): BlockAt
   return blocks;
 }
 
+/** A disk image named by `key` inside the rootfs: it must be a regular file there (links resolved inside). */
+function imageInRootfs(bundle: Bundle, key: string, inner: string): string {
+  const path = pathInRootfs(bundle.rootfs, inner);
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    // reported below
+  }
+  if (!isFile) throw new RuntimeError(`${key}: ${inner} is not a regular file in the root filesystem`);
+  return path;
+}
+
 /**
  * The unikernel this bundle runs, or undefined when it runs an ordinary program (then runc runs it). A kernel named
  * by an annotation must be an hvt unikernel; process.args[0] is one only if it carries the hvt ABI note.
@@ -160,14 +173,14 @@ export function resolveUnikernel(bundle: Bundle): Unikernel | undefined {
     if (name === undefined || !blockDevices.includes(name)) {
       throw new RuntimeError(`${URUNC}block: the unikernel declares no block device${name ? ` named ${name}` : ''}`);
     }
-    if (!blocks.some((b) => b.name === name)) blocks.push({ name, path: pathInRootfs(bundle.rootfs, image) });
+    if (!blocks.some((b) => b.name === name)) blocks.push({ name, path: imageInRootfs(bundle, `${URUNC}block`, image) });
   }
   for (const [key, image] of Object.entries(runcc)) {
     if (!key.startsWith(BLOCK_ANNOTATION_PREFIX)) continue;
     const name = key.slice(BLOCK_ANNOTATION_PREFIX.length);
     if (!blockDevices.includes(name)) throw new RuntimeError(`${key}: the unikernel declares no block device named ${name}`);
     // A bind mount onto /NAME (docker -v) takes precedence over the image's own disk.
-    if (!blocks.some((b) => b.name === name)) blocks.push({ name, path: pathInRootfs(bundle.rootfs, image) });
+    if (!blocks.some((b) => b.name === name)) blocks.push({ name, path: imageInRootfs(bundle, key, image) });
   }
   const netDevice = urunc[`${URUNC}solo5NetDev`];
   if (netDevice !== undefined) {

@@ -1,5 +1,5 @@
 // Deciding what a bundle runs: the hvt ABI note, runcc and urunc annotations, /urunc.json, bind-mounted blocks.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Bundle } from '../../../src/runtime/bundle';
@@ -92,4 +92,19 @@ test('the urunc block annotation attaches an image from the rootfs to the first 
   expect(resolveUnikernel(bundleOf(spec))?.blocks).toEqual([{ name: 'storage', path: join(dir, 'rootfs/disk.img') }]);
   const named = { ...spec, annotations: { ...spec.annotations, 'com.urunc.unikernel.solo5BlkDev': 'rootfs' } };
   expect(() => resolveUnikernel(bundleOf(named))).toThrow('com.urunc.unikernel.block: the unikernel declares no block device named rootfs');
+});
+
+test('links in the rootfs are followed inside it: a hostile image cannot name a host file or device', () => {
+  mkdirSync(join(dir, 'rootfs/real'));
+  writeFileSync(join(dir, 'rootfs/real/disk.img'), Buffer.alloc(4096));
+  symlinkSync('/real', join(dir, 'rootfs/blocks'));
+  symlinkSync('/dev', join(dir, 'rootfs/devices'));
+  symlinkSync('../../../../../../etc', join(dir, 'rootfs/up'));
+  const spec = (image: string) => ({ process: { args: ['/block.hvt'], cwd: '/' }, annotations: { 'org.runcc.block.storage': image } });
+  // An absolute link resolves from the rootfs, as in the container.
+  expect(resolveUnikernel(bundleOf(spec('/blocks/disk.img')))?.blocks).toEqual([{ name: 'storage', path: join(dir, 'rootfs/real/disk.img') }]);
+  expect(() => resolveUnikernel(bundleOf(spec('/devices/null')))).toThrow('org.runcc.block.storage: /devices/null is not a regular file in the root filesystem');
+  expect(() => resolveUnikernel(bundleOf(spec('/up/passwd')))).toThrow('org.runcc.block.storage: /up/passwd is not a regular file in the root filesystem');
+  symlinkSync('loop', join(dir, 'rootfs/loop'));
+  expect(() => resolveUnikernel(bundleOf(spec('/loop')))).toThrow('/loop: too many levels of symbolic links in the root filesystem');
 });
