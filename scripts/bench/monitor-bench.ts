@@ -2,14 +2,18 @@
 //   - cold `runcc-hvt hello` wall time (median of RUNS), and node's own start-up (`node -e 0`) for comparison;
 //   - hypercall round trips per second (WALLTIME), from the difference of two guest runs so start-up cancels out;
 //   - peak RSS of the monitor process, and of a bare node for comparison;
-//   - ping round trip (average, p99) and flood packet rate through a TAP, block write/read MB/s inside the guest.
+//   - ping round trip (average, p99) and flood packet rate through a TAP, block write/read MB/s inside the guest;
+//   - the OCI lifecycle: `runcc create` until the VM waits at the start gate, and a whole `runcc run` of hello.
 import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { cpus, release } from 'node:os';
 import { join } from 'node:path';
 import { deviceFigures } from './device-bench';
 
 const ROOT = join(__dirname, '../../..');
 const RUNCC_HVT = join(ROOT, 'dist/src/cli/runcc-hvt.js');
+const RUNCC = join(ROOT, 'dist/src/cli/main.js');
 const CHILD_RSS = join(__dirname, 'child-rss.js');
 const RUNS = Number(process.env.RUNCC_BENCH_RUNS ?? 15);
 const inSandbox = process.env.RUNCC_IN_SANDBOX === '1';
@@ -43,6 +47,39 @@ function rssKiB(args: string[]): number {
   return Number(out.stdout.trim());
 }
 
+/** Median wall times of `runcc create` (until the VM waits at the start gate) and of a whole `runcc run` of hello. */
+function lifecycleMs(): { createMs: number; runMs: number } {
+  const bundle = mkdtempSync(join(tmpdir(), 'runcc-bench-bundle-'));
+  const root = `/run/runcc-bench-${process.pid}`;
+  try {
+    mkdirSync(join(bundle, 'rootfs'));
+    copyFileSync(unikernel('hello'), join(bundle, 'rootfs/unikernel.hvt'));
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify({
+      ociVersion: '1.2.1',
+      root: { path: 'rootfs' },
+      process: { args: ['/unikernel.hvt'], cwd: '/' },
+      linux: { namespaces: [{ type: 'network' }], resources: { memory: { limit: 64 * 1024 * 1024 } } },
+    }));
+    let n = 0;
+    const creates: number[] = [];
+    const runs: number[] = [];
+    for (let i = 0; i <= RUNS; i++) {
+      const id = `bench-${++n}`;
+      const created = timeMs(process.execPath, [RUNCC, '--root', root, 'create', '--bundle', bundle, id]);
+      timeMs(process.execPath, [RUNCC, '--root', root, 'delete', '--force', id]);
+      const ran = timeMs(process.execPath, [RUNCC, '--root', root, 'run', '--bundle', bundle, `bench-${++n}`]);
+      if (i > 0) {
+        creates.push(created);
+        runs.push(ran);
+      }
+    }
+    return { createMs: median(creates), runMs: median(runs) };
+  } finally {
+    rmSync(bundle, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const node = process.execPath;
   const helloMs = medianMs(node, [RUNCC_HVT, unikernel('hello')]);
@@ -53,6 +90,7 @@ async function main(): Promise<void> {
   const roundTripsPerSecond = ((many - few) / (manyMs - fewMs)) * 1000;
   const monitorRss = rssKiB([node, RUNCC_HVT, unikernel('hello')]);
   const nodeRss = rssKiB([node, '-e', '0']);
+  const lifecycle = lifecycleMs();
   const devices = await deviceFigures((args) => [node, RUNCC_HVT, ...args], unikernel, 10_000, inSandbox ? 16 : 256);
 
   const where = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, Linux ${release()}${inSandbox ? ' (sandbox VM: QEMU TCG + nested KVM)' : ''}, node ${process.version}`;
@@ -70,6 +108,8 @@ async function main(): Promise<void> {
     ['flood ping rate', `${Math.round(devices.floodPacketsPerSecond).toLocaleString('en-US')} packets/s`],
     ['block write from the guest (4 KiB sectors)', `${devices.blockWriteMBps} MB/s`],
     ['block read from the guest (4 KiB sectors)', `${devices.blockReadMBps} MB/s`],
+    [`\`runcc create\` until the VM waits at the start gate (hello, new netns; median of ${RUNS})`, `${lifecycle.createMs.toFixed(1)} ms`],
+    [`\`runcc run\` of hello: create, start, guest exit, delete (median of ${RUNS})`, `${lifecycle.runMs.toFixed(1)} ms`],
   ];
   process.stdout.write(`Measured on: ${where}\n\n| figure | value |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n`);
 }
