@@ -18,19 +18,24 @@ export function entryComponents(name: string, what = 'entry'): string[] {
 }
 
 /**
- * Whether symlink `target`, placed in directory `dirParts`, stays inside the root when the container resolves it
- * (absolute targets start at the container's root; `..` may not climb above it).
+ * The components symlink `target`, placed in directory `dirParts`, names from the root (absolute targets start at
+ * the root), or undefined when its `..` would climb above the root.
  */
-export function symlinkStaysInside(dirParts: readonly string[], target: string): boolean {
+export function symlinkTarget(dirParts: readonly string[], target: string): string[] | undefined {
   const stack = target.startsWith('/') ? [] : [...dirParts];
   for (const part of target.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
-      if (stack.length === 0) return false;
+      if (stack.length === 0) return undefined;
       stack.pop();
     } else {
       stack.push(part);
     }
   }
-  return true;
+  return stack;
+}
+
+/** Whether symlink `target` in directory `dirParts` stays inside the root when the container resolves it. */
+export function symlinkStaysInside(dirParts: readonly string[], target: string): boolean {
+  return symlinkTarget(dirParts, target) !== undefined;
 }

@@ -1,13 +1,14 @@
 // Where `runcc image unpack` reads an image from: an OCI layout directory, or a tar of one, or a docker-save tar
 // (old layout: <id>/layer.tar and <digest>.json; new: manifest.json into blobs/sha256). A tar is first spooled to
-// a private directory (streamed, regular files and directories only, names checked), then read like a directory.
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, createWriteStream, realpathSync } from 'node:fs';
+// a private directory (streamed; files, directories and links between its files only; names checked), then read
+// like a directory.
+import { createReadStream, createWriteStream, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
-import { entryComponents } from './entry-path';
+import { entryComponents, symlinkTarget } from './entry-path';
 import { ImageError, settleStreams } from './image-error';
 
 /** Largest JSON document (index, manifest, config) read into memory. */
@@ -77,9 +78,46 @@ export class ImageSource {
   }
 }
 
-/** Writes the regular files and directories of an outer image tar under `dir`. */
+interface SpooledLink {
+  name: string;
+  parts: string[];
+  target: string[];
+}
+
+/**
+ * Makes each link of the archive a hard link to the file it names, once all files are spooled (docker save links a
+ * layer shared by two images to its first copy; a link may come before its target in the tar).
+ */
+function resolveLinks(dir: string, links: SpooledLink[], image: string): void {
+  let pending = links;
+  while (pending.length > 0) {
+    const next = pending.filter((link) => {
+      const target = join(dir, ...link.target);
+      let isFile = false;
+      try {
+        isFile = lstatSync(target).isFile();
+      } catch {
+        return true;
+      }
+      if (!isFile) return true;
+      mkdirSync(dirname(join(dir, ...link.parts)), { recursive: true });
+      linkSync(target, join(dir, ...link.parts));
+      return false;
+    });
+    if (next.length === pending.length) {
+      throw new ImageError(`${image}: entry ${next[0].name}: links to ${next[0].target.join('/')}, which is not a file in the archive`);
+    }
+    pending = next;
+  }
+}
+
+/**
+ * Writes the files and directories of an outer image tar under `dir`; links between its files (relative, inside
+ * the archive) become hard links. Anything else is refused.
+ */
 async function spool(input: Readable, dir: string, image: string): Promise<void> {
   const extract = tarExtract();
+  const links: SpooledLink[] = [];
   const consume = (async () => {
     try {
       for await (const entry of extract) {
@@ -94,10 +132,20 @@ async function spool(input: Readable, dir: string, image: string): Promise<void>
           if (parts.length === 0) throw new ImageError(`${image}: entry ${header.name}: not a file name`);
           mkdirSync(dirname(target), { recursive: true });
           await pipeline(entry as unknown as Readable, createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+        } else if ((header.type === 'symlink' || header.type === 'link') && parts.length > 0) {
+          const linkname = header.linkname ?? '';
+          const targetParts = header.type === 'link'
+            ? entryComponents(linkname, `${image}: hard link ${header.name} →`)
+            : linkname.startsWith('/') ? undefined : symlinkTarget(parts.slice(0, -1), linkname);
+          if (!targetParts || targetParts.length === 0) throw new ImageError(`${image}: entry ${header.name}: link to ${linkname} leads outside the archive`);
+          links.push({ name: header.name, parts, target: targetParts });
+          entry.resume();
+          await new Promise<void>((resolve) => entry.on('end', () => resolve()));
         } else {
-          throw new ImageError(`${image}: entry ${header.name}: an image archive holds only files and directories, not a ${header.type}`);
+          throw new ImageError(`${image}: entry ${header.name}: an image archive holds only files, directories and links between them, not a ${header.type}`);
         }
       }
+      resolveLinks(dir, links, image);
     } catch (error) {
       extract.destroy(error as Error);
       input.destroy();

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildImage, docker, env, ok, ping, runccContainers, waitUntil } from './engine-tools';
+import { buildImage, docker, env, ok, ping, run, runccContainers, waitUntil } from './engine-tools';
 
 jest.setTimeout(120_000 * env.slowdown / 2);
 
@@ -77,4 +77,18 @@ test('-v disk.img:/storage gives the guest its block device storage', () => {
   const r = docker('run', '--rm', '--runtime=runcc', '-v', `${disk}:/storage`, 'runcc-test/block-tester:1');
   expect(r.stdout).toContain('SUCCESS\n');
   expect(r.status).toBe(0);
+});
+
+test('an image saved by docker (docker save) unpacks into a bundle that runcc runs', () => {
+  const saved = join(work, 'saved.tar');
+  expect(docker('save', '-o', saved, 'runcc-test/hello:1').status).toBe(0);
+  const bundle = join(work, 'saved-bundle');
+  expect(run([env.runcc, 'image', 'unpack', saved, '--bundle', bundle])).toEqual({ status: 0, stdout: '', stderr: '' });
+  const root = join(env.dir, 'runcc-saved');
+  expect(run([env.runcc, '--root', root, 'run', '--bundle', bundle, 'saved-hello'])).toEqual({
+    status: 0,
+    stdout: "Hello from a runcc unikernel!\nCommand line: 'from docker'\n",
+    stderr: '',
+  });
+  expect(runccContainers(root)).toEqual([]);
 });

@@ -1,6 +1,6 @@
 // Unpacking images into bundles: layouts, archives, compression, layer order, whiteouts, and every refused input
 // leaving nothing behind.
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unpackImage } from '../../../src/image/image-unpack';
@@ -80,6 +80,18 @@ test('an old-layout docker-save archive, chosen by --ref', async () => {
   expect(JSON.parse(readFileSync(join(work, 'bundle/config.json'), 'utf8')).process.env).toContain('A=1');
 });
 
+test('a docker-save archive whose shared layer is a link to its first copy (as docker save writes it)', async () => {
+  await writeDockerSave(join(work, 'save'), [base, base], 'shared:1');
+  const [entry] = JSON.parse(readFileSync(join(work, 'save/manifest.json'), 'utf8'));
+  const [first, second] = entry.Layers as string[];
+  rmSync(join(work, 'save', second));
+  symlinkSync(`../${first}`, join(work, 'save', second));
+  tarDirectory(join(work, 'save'), join(work, 'save.tar'));
+  await unpack(join(work, 'save.tar'));
+  expect(readFileSync(join(rootfs(), 'c/d'), 'utf8')).toBe('d1');
+  expect(spoolDirs()).toEqual([]);
+});
+
 const hostile: [string, Entry[], string][] = [
   ['a ".." path', [{ name: '../evil', content: 'x' }], 'entry ../evil: ".." is not allowed in a layer path'],
   ['an absolute path', [{ name: '/etc/evil', content: 'x' }], 'entry /etc/evil: absolute paths are not allowed in a layer'],
@@ -114,7 +126,13 @@ test('a corrupted layer blob and a wrong diff_id are caught', async () => {
 
 test('an archive with something other than files and directories, a non-image, and an existing bundle are refused', async () => {
   writeFileSync(join(work, 'odd.tar'), await tarOf([{ name: 'index.json', type: 'symlink', linkname: '/etc/passwd' }]));
-  await expect(unpack(join(work, 'odd.tar'))).rejects.toThrow(`${join(work, 'odd.tar')}: entry index.json: an image archive holds only files and directories, not a symlink`);
+  await expect(unpack(join(work, 'odd.tar'))).rejects.toThrow(`${join(work, 'odd.tar')}: entry index.json: link to /etc/passwd leads outside the archive`);
+  writeFileSync(join(work, 'up.tar'), await tarOf([{ name: 'a/index.json', type: 'symlink', linkname: '../../x' }]));
+  await expect(unpack(join(work, 'up.tar'))).rejects.toThrow(`${join(work, 'up.tar')}: entry a/index.json: link to ../../x leads outside the archive`);
+  writeFileSync(join(work, 'fifo.tar'), await tarOf([{ name: 'p', type: 'fifo' }]));
+  await expect(unpack(join(work, 'fifo.tar'))).rejects.toThrow(`${join(work, 'fifo.tar')}: entry p: an image archive holds only files, directories and links between them, not a fifo`);
+  writeFileSync(join(work, 'dangling.tar'), await tarOf([{ name: 'index.json', type: 'symlink', linkname: 'nowhere' }]));
+  await expect(unpack(join(work, 'dangling.tar'))).rejects.toThrow(`${join(work, 'dangling.tar')}: entry index.json: links to nowhere, which is not a file in the archive`);
   writeFileSync(join(work, 'empty.tar'), await tarOf([{ name: 'hello', content: 'x' }]));
   await expect(unpack(join(work, 'empty.tar'))).rejects.toThrow('not an image: neither index.json (OCI layout) nor manifest.json (docker save) found');
   await writeLayout(join(work, 'layout'), [base]);
