@@ -2,11 +2,10 @@
 // docker-save archive (manifest.json), so `docker load` and `ctr image import` both take it. FROM scratch: one
 // uncompressed layer with the unikernel under /unikernel/, disk images under /blocks/, and /runcc.json carrying the
 // runcc keys for engines that drop image labels. Reproducible: fixed times and owners, sorted entries, fixed JSON.
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack as tarPack, Pack } from 'tar-stream';
 import { BLOCK_ANNOTATION_PREFIX, RUNCC_JSON } from '../runtime/unikernel';
@@ -23,6 +22,7 @@ import {
   containerdName,
   parseReference,
 } from './image-spec';
+import { DigestingStream, sha256Digest } from './layer-stream';
 import { EntryHeader, buildTime, dirHeader, fileHeader } from './tar-headers';
 
 const RUNCC_KEY_PREFIX = 'org.runcc.';
@@ -56,10 +56,6 @@ function addEntry(pack: Pack, header: EntryHeader, content?: Buffer | string): P
   });
 }
 
-function sha256(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
 function jsonBlob(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value));
 }
@@ -67,18 +63,12 @@ function jsonBlob(value: unknown): Buffer {
 /** Packs entries (already sorted by the caller) into `path`; returns the tar's digest and size. */
 async function writeTar(path: string, fill: (pack: Pack) => Promise<void>): Promise<{ digest: string; size: number }> {
   const pack = tarPack();
-  const hash = createHash('sha256');
-  let size = 0;
-  const counter = new PassThrough();
-  counter.on('data', (chunk: Buffer) => {
-    hash.update(chunk);
-    size += chunk.length;
-  });
+  const counter = new DigestingStream();
   const written = pipeline(pack as unknown as Readable, counter, createWriteStream(path));
   await fill(pack);
   pack.finalize();
   await written;
-  return { digest: `sha256:${hash.digest('hex')}`, size };
+  return { digest: counter.digest(), size: counter.bytes };
 }
 
 export async function buildImage(options: ImageBuildOptions): Promise<BuiltImage> {
@@ -124,7 +114,7 @@ export async function buildImage(options: ImageBuildOptions): Promise<BuiltImage
       history: [{ created, created_by: `runcc image build ${kernelName}` }],
     };
     const configBytes = jsonBlob(imageConfig);
-    const config: Descriptor = { mediaType: MEDIA.config, digest: sha256(configBytes), size: configBytes.length };
+    const config: Descriptor = { mediaType: MEDIA.config, digest: sha256Digest(configBytes), size: configBytes.length };
     const manifestDoc: ImageManifest = {
       schemaVersion: 2,
       mediaType: MEDIA.manifest,
@@ -136,7 +126,7 @@ export async function buildImage(options: ImageBuildOptions): Promise<BuiltImage
     const { tag } = parseReference(options.reference);
     const manifest: Descriptor = {
       mediaType: MEDIA.manifest,
-      digest: sha256(manifestBytes),
+      digest: sha256Digest(manifestBytes),
       size: manifestBytes.length,
       platform: { architecture: 'amd64', os: 'linux' },
       annotations: { [CONTAINERD_NAME_ANNOTATION]: containerdName(options.reference), [REF_NAME_ANNOTATION]: tag },

@@ -1,6 +1,5 @@
 // Finds the image to unpack inside a source: through index.json (OCI layout; nested indexes pick linux/amd64) or
 // docker's manifest.json, by reference when several are present. Every JSON blob read is checked against its digest.
-import { createHash } from 'node:crypto';
 import { ImageError } from './image-error';
 import { ImageSource } from './image-source';
 import {
@@ -17,7 +16,7 @@ import {
   layerCompression,
   parseReference,
 } from './image-spec';
-import { sniffCompression } from './layer-stream';
+import { sha256Digest, sniffCompression } from './layer-stream';
 
 export interface SelectedLayer {
   /** Relative path of the blob in the source. */
@@ -44,10 +43,6 @@ function blobPath(descriptor: Descriptor, what: string): string {
   return `blobs/sha256/${descriptor.digest.slice('sha256:'.length)}`;
 }
 
-function sha256(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
 function parseJson<T>(bytes: Buffer, what: string): T {
   try {
     return JSON.parse(bytes.toString('utf8')) as T;
@@ -59,7 +54,7 @@ function parseJson<T>(bytes: Buffer, what: string): T {
 /** Reads a blob named by a descriptor and checks its size and digest. */
 function readVerified<T>(source: ImageSource, descriptor: Descriptor, what: string): T {
   const bytes = source.read(blobPath(descriptor, what));
-  const digest = sha256(bytes);
+  const digest = sha256Digest(bytes);
   if (digest !== descriptor.digest) throw new ImageError(`${what}: digest mismatch: the blob is ${digest}, the descriptor says ${descriptor.digest}`);
   if (typeof descriptor.size === 'number' && descriptor.size !== bytes.length) {
     throw new ImageError(`${what}: size mismatch: the blob has ${bytes.length} bytes, the descriptor says ${descriptor.size}`);
@@ -136,7 +131,7 @@ async function fromDockerSave(source: ImageSource, ref: string | undefined): Pro
     throw new ImageError(`the archive holds several images (${entries.flatMap((e) => e.RepoTags ?? []).join(', ')}); choose one with --ref`);
   }
   const configBytes = source.read(entry.Config);
-  const configDigest = sha256(configBytes);
+  const configDigest = sha256Digest(configBytes);
   // The config's name is its digest, in either docker layout (<hex>.json, or blobs/sha256/<hex>).
   const named = /([0-9a-f]{64})(\.json)?$/.exec(entry.Config)?.[1];
   if (named && `sha256:${named}` !== configDigest) throw new ImageError(`${entry.Config}: digest mismatch: the file is ${configDigest}`);

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
 import { entryComponents, symlinkTarget } from './entry-path';
 import { ImageError, settleStreams } from './image-error';
+import { drain } from './layer-stream';
 
 /** Largest JSON document (index, manifest, config) read into memory. */
 const MAX_JSON_BYTES = 4 * 1024 * 1024;
@@ -126,8 +127,7 @@ async function spool(input: Readable, dir: string, image: string): Promise<void>
         const target = join(dir, ...parts);
         if (header.type === 'directory') {
           mkdirSync(target, { recursive: true });
-          entry.resume();
-          await new Promise<void>((resolve) => entry.on('end', () => resolve()));
+          await drain(entry as unknown as Readable);
         } else if (header.type === 'file' || header.type === 'contiguous-file') {
           if (parts.length === 0) throw new ImageError(`${image}: entry ${header.name}: not a file name`);
           mkdirSync(dirname(target), { recursive: true });
@@ -139,8 +139,7 @@ async function spool(input: Readable, dir: string, image: string): Promise<void>
             : linkname.startsWith('/') ? undefined : symlinkTarget(parts.slice(0, -1), linkname);
           if (!targetParts || targetParts.length === 0) throw new ImageError(`${image}: entry ${header.name}: link to ${linkname} leads outside the archive`);
           links.push({ name: header.name, parts, target: targetParts });
-          entry.resume();
-          await new Promise<void>((resolve) => entry.on('end', () => resolve()));
+          await drain(entry as unknown as Readable);
         } else {
           throw new ImageError(`${image}: entry ${header.name}: an image archive holds only files, directories and links between them, not a ${header.type}`);
         }

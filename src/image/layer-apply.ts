@@ -10,6 +10,7 @@ import { extract as tarExtract, Header } from 'tar-stream';
 import { makeFifo } from '../ffi/fifo';
 import { entryComponents, MAX_NAME_BYTES, symlinkStaysInside } from './entry-path';
 import { ImageError, settleStreams } from './image-error';
+import { drain } from './layer-stream';
 
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_WHITEOUT = '.wh..wh..opq';
@@ -143,10 +144,4 @@ export class LayerApplier {
     chmodSync(path, (header.mode ?? 0o644) & 0o1777);
     utimesSync(path, mtime, mtime);
   }
-}
-
-function drain(body: Readable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    body.on('end', resolve).on('error', reject).resume();
-  });
 }

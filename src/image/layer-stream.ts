@@ -6,6 +6,18 @@ import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { LayerCompression } from './image-spec';
 
+/** `sha256:<hex>` of `bytes`: the digest form of descriptors, diff_ids and blob names. */
+export function sha256Digest(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/** Reads a tar entry's body to its end without keeping it (directories, links, whiteouts). */
+export function drain(body: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    body.on('end', () => resolve()).on('error', reject).resume();
+  });
+}
+
 /** A pass-through stream that hashes (sha256) and counts what crosses it. */
 export class DigestingStream extends Transform {
   private readonly hash: Hash = createHash('sha256');

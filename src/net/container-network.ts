@@ -11,7 +11,7 @@ import { libc } from '../ffi/libc';
 import { NetAttachment } from '../monitor/monitor-config';
 import { NetworkError } from './network-error';
 import { GuestIpv4 } from './guest-network-args';
-import { Ipv4Interface, listFreeIpv4Interfaces } from './netns-interfaces';
+import { Ipv4Interface, iproute2, listFreeIpv4Interfaces } from './netns-interfaces';
 
 /** The record of a container's wiring, in its state directory. */
 export const NETWORK_RECORD = 'network.json';
@@ -31,15 +31,6 @@ export function tapName(containerId: string, index: number): string {
   return `rcc${createHash('sha256').update(containerId).digest('hex').slice(0, 8)}n${index}`;
 }
 
-function run(program: string, args: readonly string[]): void {
-  try {
-    execFileSync(program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new NetworkError(`${program} ${args.join(' ')} failed: ${stderr || (error as Error).message}`);
-  }
-}
-
 /** Best effort: used on paths that clean up, where the thing may already be gone. */
 function tryRun(argv: readonly string[]): void {
   try {
@@ -55,12 +46,12 @@ function macBytes(mac: string): Uint8Array {
 
 /** Adds an ingress qdisc to `dev`. Exclusive: on a container interface it is how a guest claims it. */
 function addIngress(dev: string): void {
-  run('tc', ['qdisc', 'add', 'dev', dev, 'ingress']);
+  iproute2('tc', ['qdisc', 'add', 'dev', dev, 'ingress']);
 }
 
 /** Redirects every frame arriving on `from` out of `to` (a u32 match-all filter with a mirred egress redirect). */
 function redirect(from: string, to: string): void {
-  run('tc', ['filter', 'add', 'dev', from, 'parent', 'ffff:', 'protocol', 'all', 'u32', 'match', 'u32', '0', '0',
+  iproute2('tc', ['filter', 'add', 'dev', from, 'parent', 'ffff:', 'protocol', 'all', 'u32', 'match', 'u32', '0', '0',
     'action', 'mirred', 'egress', 'redirect', 'dev', to]);
 }
 
@@ -126,7 +117,7 @@ export function wireGuestNetwork(containerId: string, devices: readonly string[]
       writeFileSync(`${record}.tmp`, JSON.stringify(wired));
       renameSync(`${record}.tmp`, record);
       fds.push(createTap(tap));
-      run('ip', ['link', 'set', 'dev', tap, 'mtu', String(iface.mtu), 'up']);
+      iproute2('ip', ['link', 'set', 'dev', tap, 'mtu', String(iface.mtu), 'up']);
       redirect(iface.ifname, tap);
       addIngress(tap);
       redirect(tap, iface.ifname);

@@ -31,15 +31,20 @@ interface TcQdiscEntry {
   dev?: string;
 }
 
+/** Runs an iproute2 command (`ip`, `tc`) in this namespace; its stdout. Failures name the command and its error. */
+export function iproute2(program: 'ip' | 'tc', args: readonly string[]): string {
+  try {
+    return execFileSync(program, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const failure = error as { stderr?: string; code?: string; message: string };
+    const hint = failure.code === 'ENOENT' ? ' (is iproute2 installed?)' : '';
+    throw new NetworkError(`${program} ${args.join(' ')} failed: ${failure.stderr?.trim() || failure.message}${hint}`);
+  }
+}
+
 /** Runs an iproute2 command in this namespace; its JSON output, parsed. */
 export function ipJson(program: 'ip' | 'tc', args: readonly string[]): unknown {
-  let text: string;
-  try {
-    text = execFileSync(program, ['-json', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new NetworkError(`${program} ${args.join(' ')} failed: ${stderr || (error as Error).message} (is iproute2 installed?)`);
-  }
+  const text = iproute2(program, ['-json', ...args]);
   return text.trim() === '' ? [] : JSON.parse(text);
 }
 

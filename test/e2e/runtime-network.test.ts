@@ -1,11 +1,12 @@
 // Container networking and storage on real KVM: a network namespace wired like docker's or CNI's (a veth pair, the
 // container side eth0 with 10.88.0.2/24), the guest taking eth0 over through a TAP and tc redirects, pinged from
 // the host; block devices from bind mounts; urunc-style images. Nothing runcc created may remain afterwards.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUNCC, SLOWDOWN, startProcess } from './monitor-process';
 import { RuntimeHarness, waitUntil } from './runtime-harness';
+import { PingSummary, runPing } from './test-network';
 
 jest.setTimeout(60_000 * SLOWDOWN);
 
@@ -62,17 +63,8 @@ class VethNamespace {
   }
 }
 
-function hostPing(args: string[]): Promise<{ transmitted: number; received: number; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('ping', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (output += c));
-    child.on('close', () => {
-      const m = /(\d+) packets transmitted, (\d+) received/.exec(output);
-      resolve({ transmitted: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0), output });
-    });
-  });
+function hostPing(args: string[]): Promise<PingSummary> {
+  return runPing(['ping', ...args]);
 }
 
 describe('a container in a netns with a veth pair', () => {

@@ -3,6 +3,26 @@ import { execFileSync, spawn } from 'node:child_process';
 
 let created = 0;
 
+export interface PingSummary {
+  transmitted: number;
+  received: number;
+  output: string;
+}
+
+/** Runs a ping command line (argv) to its end; resolves to the counts of its summary line. */
+export function runPing(argv: string[]): Promise<PingSummary> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.on('close', () => {
+      const match = /(\d+) packets transmitted, (\d+) received/.exec(output);
+      resolve({ transmitted: Number(match?.[1] ?? 0), received: Number(match?.[2] ?? 0), output });
+    });
+  });
+}
+
 export interface TapSpec {
   name: string;
   /** CIDR address for the host side, e.g. 10.0.0.1/24; none leaves the TAP unaddressed. */
@@ -35,17 +55,8 @@ export class TestNetwork {
   }
 
   /** Runs ping inside the namespace; resolves to its summary counts. */
-  ping(args: string[]): Promise<{ transmitted: number; received: number; output: string }> {
-    return new Promise((resolve) => {
-      const child = spawn('ip', ['netns', 'exec', this.ns, 'ping', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-      child.on('close', () => {
-        const match = /(\d+) packets transmitted, (\d+) received/.exec(output);
-        resolve({ transmitted: Number(match?.[1] ?? 0), received: Number(match?.[2] ?? 0), output });
-      });
-    });
+  ping(args: string[]): Promise<PingSummary> {
+    return runPing(['ip', 'netns', 'exec', this.ns, 'ping', ...args]);
   }
 
   destroy(): void {
