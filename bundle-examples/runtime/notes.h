@@ -3,6 +3,8 @@
  *  - ABI1 (target, version), in .note.solo5.abi;
  *  - MFT1, the application manifest (reserved entry 0 + declared devices), in .note.solo5.manifest.
  * RUNCC_ABI_TARGET / RUNCC_ABI_VERSION exist so hostile test guests can lie about them.
+ * Our runtime adds a third note of its own (runtime.c): "runcc"/NET1, naming the format in which the guest reads its
+ * network configuration from the command line, so that runcc passes addresses only to guests that read them.
  */
 #ifndef RUNCC_NOTES_H
 #define RUNCC_NOTES_H
@@ -44,6 +46,21 @@ struct abi1_note {
         .h = { .namesz = 6, .descsz = sizeof(struct mft##N##_note) - sizeof(struct solo5_note_header), \
                .type = SOLO5_NOTE_MFT1, .name = "Solo5" },                                \
         .m = __VA_ARGS__,                                                                 \
+    }
+
+/* The runcc NET1 note: owner "runcc", the format name NUL-padded to 8 bytes ("runcc": DEVICE.ipv4=A/N words). */
+#define RUNCC_NOTE_NET1 0x3154454eu
+struct net1_note {
+    struct solo5_note_header h;
+    char format[8];
+};
+
+#define RUNCC_NET_FORMAT_NOTE(FORMAT)                                                     \
+    __attribute__((section(".note.runcc"), used, aligned(4)))                             \
+    const struct net1_note runcc_net_format_note = {                                      \
+        .h = { .namesz = 6, .descsz = sizeof(runcc_net_format_note.format), .type = RUNCC_NOTE_NET1, \
+               .name = "runcc" },                                                         \
+        .format = FORMAT,                                                                 \
     }
 
 #define MFT_RESERVED_ENTRY { .name = "", .type = MFT_RESERVED_FIRST }

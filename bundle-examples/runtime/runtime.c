@@ -1,5 +1,12 @@
 /* Start-up, console, time and exit for our hvt unikernels. */
 #include "runtime.h"
+#include "notes.h"
+
+/* Every guest of this runtime reads runcc's address words (DEVICE.ipv4=A/N, DEVICE.gateway=G) if it reads any;
+ * RUNCC_NO_NET_FORMAT_NOTE builds the runtime without saying so (the runtime's tests of format detection). */
+#ifndef RUNCC_NO_NET_FORMAT_NOTE
+RUNCC_NET_FORMAT_NOTE("runcc");
+#endif
 
 const struct hvt_boot_info *runtime_boot_info;
 

@@ -7,7 +7,7 @@ import { unpackImage } from '../image/image-unpack';
 import { MFT_DEV_BLOCK_BASIC } from '../solo5/abi';
 import { RuntimeError } from '../runtime/runtime-error';
 import { unikernelSpecTemplate } from '../runtime/spec-template';
-import { hvtManifest } from '../runtime/unikernel';
+import { NET_FORMAT_ANNOTATION, hvtKernel, parseNetFormat } from '../runtime/unikernel';
 
 function fail(message: string): never {
   throw new ImageError(message);
@@ -38,18 +38,30 @@ function progressLine(): ((layer: number, layers: number, bytes: number, size: n
 
 async function build(parsed: Record<string, unknown>): Promise<void> {
   const kernel = String(parsed.kernel);
-  const manifest = hvtManifest(kernel);
-  if (!manifest) fail(`${kernel}: not a Solo5 hvt unikernel for x86_64`);
-  const declared = manifest.devicesOfType(MFT_DEV_BLOCK_BASIC);
+  const hvt = hvtKernel(kernel);
+  if (!hvt) fail(`${kernel}: not a Solo5 hvt unikernel for x86_64`);
+  const declared = hvt.manifest.devicesOfType(MFT_DEV_BLOCK_BASIC);
   const blocks = pairs(parsed.block, 'block').map(([name, path]) => {
     if (!declared.includes(name)) fail(`--block ${name}: ${basename(kernel)} declares no block device ${name}${declared.length ? ` (it has ${declared.join(', ')})` : ''}`);
     return { name, path };
   });
+  const annotations = Object.fromEntries(pairs(parsed.annotation, 'annotation'));
+  // The image carries the guest's network format as a label (and so in /runcc.json, for docker): the one it was
+  // told, else the one its kernel declares or is recognised by; none is recorded when there is no evidence.
+  if (parsed['net-format'] !== undefined) annotations[NET_FORMAT_ANNOTATION] = String(parsed['net-format']);
+  else if (annotations[NET_FORMAT_ANNOTATION] === undefined && hvt.detectedNetFormat) annotations[NET_FORMAT_ANNOTATION] = hvt.detectedNetFormat.format;
+  if (annotations[NET_FORMAT_ANNOTATION] !== undefined) {
+    try {
+      parseNetFormat(annotations[NET_FORMAT_ANNOTATION], parsed['net-format'] !== undefined ? '--net-format' : `--annotation ${NET_FORMAT_ANNOTATION}`);
+    } catch (error) {
+      fail((error as Error).message);
+    }
+  }
   const built = await buildImage({
     kernelPath: kernel,
     args: (parsed.arg as string[] | undefined)?.map(String) ?? [],
     blocks,
-    annotations: Object.fromEntries(pairs(parsed.annotation, 'annotation')),
+    annotations,
     reference: String(parsed.tag),
     output: String(parsed.output),
   });
@@ -88,6 +100,7 @@ export function runImageCommand(argv: string[]): void {
           .option('arg', { type: 'string', array: true, describe: 'an argument for the unikernel (the image Cmd); repeat' })
           .option('block', { type: 'string', array: true, describe: 'NAME=FILE: a disk image for block device NAME; repeat' })
           .option('annotation', { type: 'string', array: true, describe: 'K=V: an image label and manifest annotation; repeat' })
+          .option('net-format', { type: 'string', describe: 'how the guest reads its network configuration: none, runcc, mirage, rumprun or unikraft (default: detected from the kernel, else none)' })
           .option('tag', { alias: 't', type: 'string', demandOption: true, describe: 'NAME[:TAG]' })
           .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the tar to write' }),
       (a) => void run(() => build(a))(),

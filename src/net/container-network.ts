@@ -2,6 +2,8 @@
 // `create`): per guest net device, a TAP of this container, and tc ingress + mirred redirects both ways between the
 // TAP and a container interface, whose MAC and IPv4 configuration the guest takes over. Runs inside the netns.
 // What was wired is recorded first, so `runcc delete` removes exactly that, even after the monitor was killed.
+// When the guest is gone its interface is closed (a drop-all ingress filter), not released: the address stays on
+// the interface for the engine and CNI, yet the namespace's kernel never answers for a guest that is not there.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +13,7 @@ import { libc } from '../ffi/libc';
 import { NetAttachment } from '../monitor/monitor-config';
 import { NetworkError } from './network-error';
 import { GuestIpv4 } from './guest-network-args';
-import { Ipv4Interface, iproute2, listFreeIpv4Interfaces } from './netns-interfaces';
+import { CLOSED_PREF, Ipv4Interface, REDIRECT_PREF, iproute2, listFreeIpv4Interfaces } from './netns-interfaces';
 
 /** The record of a container's wiring, in its state directory. */
 export const NETWORK_RECORD = 'network.json';
@@ -49,21 +51,37 @@ function addIngress(dev: string): void {
   iproute2('tc', ['qdisc', 'add', 'dev', dev, 'ingress']);
 }
 
+const MATCH_ALL = ['protocol', 'all', 'u32', 'match', 'u32', '0', '0'];
+
 /** Redirects every frame arriving on `from` out of `to` (a u32 match-all filter with a mirred egress redirect). */
-function redirect(from: string, to: string): void {
-  iproute2('tc', ['filter', 'add', 'dev', from, 'parent', 'ffff:', 'protocol', 'all', 'u32', 'match', 'u32', '0', '0',
-    'action', 'mirred', 'egress', 'redirect', 'dev', to]);
+function redirect(from: string, to: string, pref: number): void {
+  iproute2('tc', ['filter', 'add', 'dev', from, 'parent', 'ffff:', 'pref', String(pref), ...MATCH_ALL, 'action', 'mirred', 'egress', 'redirect', 'dev', to]);
 }
 
 /**
- * Removes the redirects and TAPs in `wired`; idempotent. `prefix` runs the commands elsewhere (`nsenter --net=PATH
- * --` from `runcc delete`); without it they run in the current netns.
+ * Closes the container interfaces in `wired` and removes their TAPs, for a guest that is gone; idempotent. The
+ * drop-all goes in before the redirect goes out, so no frame reaches the namespace's kernel in between. `prefix`
+ * runs the commands elsewhere (`nsenter --net=PATH --` from `runcc delete`); without it, in the current netns.
  */
 export function unwire(wired: readonly WiredInterface[], prefix: readonly string[] = []): void {
   for (const w of wired) {
-    tryRun([...prefix, 'tc', 'qdisc', 'del', 'dev', w.ifname, 'ingress']);
+    tryRun([...prefix, 'tc', 'filter', 'add', 'dev', w.ifname, 'parent', 'ffff:', 'pref', String(CLOSED_PREF), ...MATCH_ALL, 'action', 'drop']);
+    tryRun([...prefix, 'tc', 'filter', 'del', 'dev', w.ifname, 'parent', 'ffff:', 'pref', String(REDIRECT_PREF), 'protocol', 'all']);
     tryRun([...prefix, 'ip', 'link', 'del', 'dev', w.tap]);
   }
+}
+
+/** Gives the interfaces in `wired` back as they were found, for a start that failed: nothing of ours stays. */
+function release(wired: readonly WiredInterface[], claimed: readonly Ipv4Interface[]): void {
+  wired.forEach((w, index) => {
+    if (claimed[index]?.closed) {
+      tryRun(['tc', 'filter', 'del', 'dev', w.ifname, 'parent', 'ffff:', 'pref', String(REDIRECT_PREF), 'protocol', 'all']);
+      tryRun(['tc', 'filter', 'add', 'dev', w.ifname, 'parent', 'ffff:', 'pref', String(CLOSED_PREF), ...MATCH_ALL, 'action', 'drop']);
+    } else {
+      tryRun(['tc', 'qdisc', 'del', 'dev', w.ifname, 'ingress']);
+    }
+    tryRun(['ip', 'link', 'del', 'dev', w.tap]);
+  });
 }
 
 const CLAIM_ATTEMPTS = 8;
@@ -78,15 +96,17 @@ function noInterface(devices: readonly string[], free: readonly Ipv4Interface[])
 }
 
 /**
- * Claims the first free interface not in `mine` by adding its ingress qdisc, which only one guest can: another
- * unikernel starting in the same namespace at the same moment makes this one look again.
+ * Claims the first free interface not in `mine` by adding its ingress qdisc, or for one a gone guest closed, by
+ * deleting that guest's drop-all: either succeeds for one guest only, so another unikernel starting in the same
+ * namespace at the same moment makes this one look again.
  */
 function claimInterface(device: string, mine: readonly Ipv4Interface[]): Ipv4Interface {
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
     const candidate = listFreeIpv4Interfaces().find((i) => !mine.some((m) => m.ifname === i.ifname));
     if (!candidate) break;
     try {
-      addIngress(candidate.ifname);
+      if (candidate.closed) iproute2('tc', ['filter', 'del', 'dev', candidate.ifname, 'parent', 'ffff:', 'pref', String(CLOSED_PREF), 'protocol', 'all']);
+      else addIngress(candidate.ifname);
       return candidate;
     } catch {
       // claimed by another guest between the listing and now
@@ -118,13 +138,13 @@ export function wireGuestNetwork(containerId: string, devices: readonly string[]
       renameSync(`${record}.tmp`, record);
       fds.push(createTap(tap));
       iproute2('ip', ['link', 'set', 'dev', tap, 'mtu', String(iface.mtu), 'up']);
-      redirect(iface.ifname, tap);
+      redirect(iface.ifname, tap, REDIRECT_PREF);
       addIngress(tap);
-      redirect(tap, iface.ifname);
+      redirect(tap, iface.ifname, REDIRECT_PREF);
     });
   } catch (error) {
     for (const fd of fds) libc.close(fd);
-    unwire(wired);
+    release(wired, chosen);
     rmSync(record, { force: true });
     throw error;
   }

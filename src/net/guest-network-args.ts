@@ -1,6 +1,7 @@
 // How a guest learns its IP configuration: words on its command line, in the format its unikernel family reads.
 
-export const NET_FORMATS = ['runcc', 'mirage', 'rumprun', 'unikraft'] as const;
+/** `none`: the guest's own arguments only, for a unikernel whose convention is not known (the default). */
+export const NET_FORMATS = ['none', 'runcc', 'mirage', 'rumprun', 'unikraft'] as const;
 export type NetConfigFormat = (typeof NET_FORMATS)[number];
 
 /** The IPv4 configuration one guest net device takes over from a container interface. */
@@ -14,6 +15,7 @@ export interface GuestIpv4 {
 
 /**
  * The guest's full argument list: the network words for `interfaces` in `format`, and the container's own `args`.
+ * - none: the args alone.
  * - runcc (our examples): `DEVICE.ipv4=A.B.C.D/N` and `DEVICE.gateway=A.B.C.D` per device, then the args.
  * - mirage: `--ipv4=A.B.C.D/N --ipv4-gateway=G` for the first device, then the args.
  * - unikraft: `netdev.ip=A.B.C.D/N:G` for the first device, `--`, then the args.
@@ -21,7 +23,7 @@ export interface GuestIpv4 {
  */
 export function guestArgs(format: NetConfigFormat, interfaces: readonly GuestIpv4[], args: readonly string[]): string[] {
   // A guest without network devices keeps its own command line in every format.
-  if (interfaces.length === 0) return [...args];
+  if (interfaces.length === 0 || format === 'none') return [...args];
   const first = interfaces[0];
   switch (format) {
     case 'runcc':

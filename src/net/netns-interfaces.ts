@@ -5,6 +5,8 @@ import { NetworkError } from './network-error';
 
 export interface Ipv4Interface {
   ifname: string;
+  /** True when a gone guest's drop filter holds it (see container-network.ts): claimed by removing that filter. */
+  closed?: boolean;
   mac: string;
   mtu: number;
   address: string;
@@ -30,6 +32,18 @@ interface TcQdiscEntry {
   kind?: string;
   dev?: string;
 }
+
+interface TcFilterEntry {
+  pref?: number;
+}
+
+/**
+ * Filter priorities on a container interface's ingress. The guest's redirect is at REDIRECT_PREF; when its guest is
+ * gone, a drop-all filter at CLOSED_PREF takes its place, so that nothing (the namespace's own kernel included)
+ * answers for the container's address until another guest takes the interface over.
+ */
+export const CLOSED_PREF = 1;
+export const REDIRECT_PREF = 2;
 
 /** Runs an iproute2 command (`ip`, `tc`) in this namespace; its stdout. Failures name the command and its error. */
 export function iproute2(program: 'ip' | 'tc', args: readonly string[]): string {
@@ -74,13 +88,22 @@ export function parseIpv4Interfaces(addrs: unknown, routes: unknown, taken: Read
   return found.sort((a, b) => (a.ifname < b.ifname ? -1 : a.ifname > b.ifname ? 1 : 0));
 }
 
-/** Interfaces with an ingress qdisc: another guest (or someone else) already redirects their traffic. */
-export function parseTakenInterfaces(qdiscs: unknown): Set<string> {
+/** Interfaces with an ingress qdisc: a guest (or someone else) redirects their traffic, or a gone guest closed them. */
+export function parseIngressInterfaces(qdiscs: unknown): Set<string> {
   return new Set(((qdiscs as TcQdiscEntry[]) ?? []).filter((q) => q.kind === 'ingress' && q.dev).map((q) => q.dev!));
 }
 
-/** The free IPv4 interfaces of this network namespace. */
+/** True when an ingress's filters (`tc -json filter show`) are only the drop-all that a gone guest left. */
+export function isClosedIngress(filters: unknown): boolean {
+  const entries = (filters as TcFilterEntry[]) ?? [];
+  return entries.length > 0 && entries.every((f) => f.pref === CLOSED_PREF);
+}
+
+/** The free IPv4 interfaces of this network namespace: no ingress qdisc, or closed by a gone guest. */
 export function listFreeIpv4Interfaces(): Ipv4Interface[] {
-  const taken = parseTakenInterfaces(ipJson('tc', ['qdisc', 'show']));
-  return parseIpv4Interfaces(ipJson('ip', ['address', 'show']), ipJson('ip', ['-4', 'route', 'show', 'default']), taken);
+  const ingress = parseIngressInterfaces(ipJson('tc', ['qdisc', 'show']));
+  const closed = new Set([...ingress].filter((dev) => isClosedIngress(ipJson('tc', ['filter', 'show', 'dev', dev, 'ingress']))));
+  const taken = new Set([...ingress].filter((dev) => !closed.has(dev)));
+  return parseIpv4Interfaces(ipJson('ip', ['address', 'show']), ipJson('ip', ['-4', 'route', 'show', 'default']), taken)
+    .map((i) => (closed.has(i.ifname) ? { ...i, closed: true } : i));
 }

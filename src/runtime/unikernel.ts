@@ -14,6 +14,7 @@ import { BlockAttachment } from '../monitor/monitor-config';
 import { Bundle, pathInRootfs } from './bundle';
 import { RuntimeError } from './runtime-error';
 import { NET_FORMATS, NetConfigFormat } from '../net/guest-network-args';
+import { DetectedFormat, detectNetFormat } from './kernel-family';
 
 /** Annotation naming the unikernel inside the rootfs, when it is not process.args[0]. */
 export const KERNEL_ANNOTATION = 'org.runcc.kernel';
@@ -38,10 +39,23 @@ export interface Unikernel {
   guestArgs: string[];
   blocks: BlockAttachment[];
   netFormat: NetConfigFormat;
+  /** How netFormat was chosen (declared where, or detected from what), for the debug log. */
+  netFormatWhy: string;
+}
+
+export interface HvtKernel {
+  manifest: Manifest;
+  /** The network format the kernel file itself declares or is recognised by; undefined without certain evidence. */
+  detectedNetFormat?: DetectedFormat;
 }
 
 /** The hvt manifest of `path` if it is an x86_64 Solo5 hvt unikernel with a valid manifest, else undefined. */
 export function hvtManifest(path: string): Manifest | undefined {
+  return hvtKernel(path)?.manifest;
+}
+
+/** `path` as an x86_64 Solo5 hvt unikernel with a valid manifest: its manifest and detected format; else undefined. */
+export function hvtKernel(path: string): HvtKernel | undefined {
   let bytes: Buffer;
   try {
     if (!statSync(path).isFile()) return undefined;
@@ -56,7 +70,7 @@ export function hvtManifest(path: string): Manifest | undefined {
     if (!abi || abi.length < 8 || new DataView(abi.buffer, abi.byteOffset).getUint32(0, true) !== HVT_ABI_TARGET) return undefined;
     const mft = findNote(source, path, elf, SOLO5_MFT1_NOTE);
     if (!mft || manifestProblem(mft)) return undefined;
-    return new Manifest(new Uint8Array(mft));
+    return { manifest: new Manifest(new Uint8Array(mft)), detectedNetFormat: detectNetFormat(source, path, elf) };
   } catch {
     return undefined;
   }
@@ -94,15 +108,26 @@ function keysFrom(bundle: Bundle, prefix: string, file: string, decode: (value: 
   return merged;
 }
 
-function netFormat(runcc: Record<string, string>, urunc: Record<string, string>): NetConfigFormat {
+/** A format name given by the user (annotation, /runcc.json, `image build --net-format`), checked. */
+export function parseNetFormat(asked: string, where: string): NetConfigFormat {
+  if (!(NET_FORMATS as readonly string[]).includes(asked)) throw new RuntimeError(`${where}: "${asked}" is not one of ${NET_FORMATS.join(', ')}`);
+  return asked as NetConfigFormat;
+}
+
+/**
+ * The guest's network format: declared (runcc's key, then urunc's unikernelType), else detected from the kernel
+ * file, else none — the guest's arguments are its own unless something says which words it reads.
+ */
+function chooseNetFormat(bundle: Bundle, runcc: Record<string, string>, urunc: Record<string, string>, detected: DetectedFormat | undefined): { format: NetConfigFormat; why: string } {
   const asked = runcc[NET_FORMAT_ANNOTATION];
   if (asked !== undefined) {
-    if (!(NET_FORMATS as readonly string[]).includes(asked)) {
-      throw new RuntimeError(`annotation ${NET_FORMAT_ANNOTATION}: "${asked}" is not one of ${NET_FORMATS.join(', ')}`);
-    }
-    return asked as NetConfigFormat;
+    const where = bundle.spec.annotations?.[NET_FORMAT_ANNOTATION] !== undefined ? 'annotation' : RUNCC_JSON;
+    return { format: parseNetFormat(asked, `${where} ${NET_FORMAT_ANNOTATION}`), why: `declared by ${where} ${NET_FORMAT_ANNOTATION}` };
   }
-  return URUNC_TYPE_FORMATS[urunc[`${URUNC}unikernelType`] ?? ''] ?? 'runcc';
+  const type = urunc[`${URUNC}unikernelType`];
+  if (type !== undefined && URUNC_TYPE_FORMATS[type]) return { format: URUNC_TYPE_FORMATS[type], why: `declared by ${URUNC}unikernelType "${type}"` };
+  if (detected) return { format: detected.format, why: `detected: ${detected.why}` };
+  return { format: 'none', why: 'nothing declares a format and the kernel carries no evidence of one: the guest gets its own arguments' };
 }
 
 /** Bind mounts of a regular file or block device onto `/NAME`, where NAME is a block device of the manifest. */
@@ -153,13 +178,13 @@ export function resolveUnikernel(bundle: Bundle): Unikernel | undefined {
   const inner = named ?? bundle.spec.process?.args[0];
   if (!inner) return undefined;
   const kernelPath = pathInRootfs(bundle.rootfs, inner);
-  const manifest = hvtManifest(kernelPath);
-  if (!manifest) {
+  const kernel = hvtKernel(kernelPath);
+  if (!kernel) {
     if (named !== undefined) throw new RuntimeError(`${inner}: not a Solo5 hvt unikernel for x86_64`);
     return undefined;
   }
-  const netDevices = manifest.devicesOfType(MFT_DEV_NET_BASIC);
-  const blockDevices = manifest.devicesOfType(MFT_DEV_BLOCK_BASIC);
+  const netDevices = kernel.manifest.devicesOfType(MFT_DEV_NET_BASIC);
+  const blockDevices = kernel.manifest.devicesOfType(MFT_DEV_BLOCK_BASIC);
 
   const uruncCmdline = urunc[`${URUNC}cmdline`];
   const guestArgs = uruncCmdline !== undefined && (bundle.spec.process?.args.length ?? 0) <= 1
@@ -188,5 +213,6 @@ export function resolveUnikernel(bundle: Bundle): Unikernel | undefined {
     netDevices.splice(netDevices.indexOf(netDevice), 1);
     netDevices.unshift(netDevice);
   }
-  return { kernelPath, netDevices, blockDevices, guestArgs, blocks, netFormat: netFormat(runcc, urunc) };
+  const netFormat = chooseNetFormat(bundle, runcc, urunc, kernel.detectedNetFormat);
+  return { kernelPath, netDevices, blockDevices, guestArgs, blocks, netFormat: netFormat.format, netFormatWhy: netFormat.why };
 }

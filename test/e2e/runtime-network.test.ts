@@ -46,12 +46,20 @@ class VethNamespace {
     this.ip('link', 'set', 'eth1', 'up');
   }
 
-  /** What runcc may have left: links other than lo and eth0, and qdiscs/filters on eth0's ingress. */
-  leftovers(): { links: string[]; ingress: string } {
+  /**
+   * What runcc may have left: links other than lo, eth0 and eth1, and the state of `dev`'s ingress as the kernel
+   * reports it: no qdisc ('none'), a guest's redirect ('redirect'), or only a gone guest's drop-all ('closed').
+   */
+  leftovers(dev = 'eth0'): { links: string[]; ingress: 'none' | 'redirect' | 'closed' | string } {
     const links = (JSON.parse(this.ip('-json', 'link', 'show')) as { ifname: string }[]).map((l) => l.ifname).filter((n) => !['lo', 'eth0', 'eth1'].includes(n));
-    const ingress = execFileSync('ip', ['netns', 'exec', this.ns, 'tc', 'filter', 'show', 'dev', 'eth0', 'ingress'], { encoding: 'utf8' })
-      + execFileSync('ip', ['netns', 'exec', this.ns, 'tc', 'qdisc', 'show', 'dev', 'eth0', 'ingress'], { encoding: 'utf8' });
-    return { links, ingress };
+    const tc = (...args: string[]): any[] => JSON.parse(execFileSync('ip', ['netns', 'exec', this.ns, 'tc', '-json', ...args], { encoding: 'utf8' }) || '[]');
+    const qdiscs = tc('qdisc', 'show', 'dev', dev, 'ingress');
+    if (qdiscs.length === 0) return { links, ingress: 'none' };
+    const actions = tc('filter', 'show', 'dev', dev, 'ingress').flatMap((f) => (f.options?.actions ?? []) as { kind: string; control_action?: { type: string } }[]);
+    const kinds = actions.map((a) => (a.kind === 'gact' ? a.control_action?.type : a.kind)).sort();
+    if (kinds.length > 0 && kinds.every((k) => k === 'drop')) return { links, ingress: 'closed' };
+    if (kinds.length === 1 && kinds[0] === 'mirred') return { links, ingress: 'redirect' };
+    return { links, ingress: kinds.join(',') || 'qdisc without filters' };
   }
 
   macOfEth0(): string {
@@ -79,16 +87,16 @@ describe('a container in a netns with a veth pair', () => {
       config.linux.namespaces = [{ type: 'network', path: veth.path }];
     });
 
-  test('the guest takes eth0 over (MAC, IP): the host pings it; guest exit and delete leave no TAP, qdisc or filter', async () => {
+  test('the guest takes eth0 over (MAC, IP): the host pings it; guest exit and delete leave no TAP and eth0 closed', async () => {
     const creator = startProcess([process.execPath, RUNCC, '--root', harness.root, 'create', '--bundle', netBundle(['200']), 'n-ping']);
     await waitUntil(() => existsSync(join(harness.root, 'n-ping', 'runcc.json')) && harness.state('n-ping').status === 'created', 30_000 * SLOWDOWN);
     // Nothing is wired before start: an engine configures eth0 after create.
-    expect(veth.leftovers()).toEqual({ links: [], ingress: '' });
+    expect(veth.leftovers()).toEqual({ links: [], ingress: 'none' });
     expect(harness.runcc(['start', 'n-ping'])).toMatchObject({ status: 0, stderr: '' });
     await creator.waitForStdout('ready\n');
     const running = veth.leftovers();
     expect(running.links).toEqual([expect.stringMatching(/^rcc[0-9a-f]{8}n0$/)]);
-    expect(running.ingress).toContain('mirred');
+    expect(running.ingress).toBe('redirect');
 
     const ping = await hostPing(['-c', '200', '-i', '0.01', '-w', String(60 * SLOWDOWN), '10.88.0.2']);
     expect({ transmitted: ping.transmitted, received: ping.received }).toEqual({ transmitted: 200, received: 200 });
@@ -96,8 +104,11 @@ describe('a container in a netns with a veth pair', () => {
     expect(result.stdout).toBe(`service0: MAC ${veth.macOfEth0()}, MTU is 1500, address 10.88.0.2\nready\nanswered 200 echo requests\nSUCCESS\n`);
     expect(result.status).toBe(0);
     await waitUntil(() => harness.state('n-ping').status === 'stopped', 10_000 * SLOWDOWN);
+    // The guest is gone: eth0 keeps its address for the engine, but nothing answers for it.
+    expect(veth.leftovers()).toEqual({ links: [], ingress: 'closed' });
+    expect((await hostPing(['-c', '3', '-i', '0.2', '-W', '2', '10.88.0.2'])).received).toBe(0);
     expect(harness.runcc(['delete', 'n-ping'])).toMatchObject({ status: 0, stderr: '' });
-    expect(veth.leftovers()).toEqual({ links: [], ingress: '' });
+    expect(veth.leftovers()).toEqual({ links: [], ingress: 'closed' });
   });
 
   test('delete --force of a running container removes its wiring after the monitor is killed', async () => {
@@ -106,13 +117,65 @@ describe('a container in a netns with a veth pair', () => {
     harness.runcc(['start', 'n-force']);
     await creator.waitForStdout('ready\n');
     expect((await hostPing(['-c', '3', '-i', '0.2', '-w', String(30 * SLOWDOWN), '10.88.0.2'])).received).toBe(3);
+    // The guest itself answered them (it counts what it served once traffic stops).
+    await creator.waitForStdout('answered 3 echo requests so far\n');
     expect(veth.leftovers().links).toHaveLength(1);
     const monitorPid = harness.state('n-force').pid;
     expect(harness.runcc(['delete', '--force', 'n-force'])).toMatchObject({ status: 0, stderr: '' });
     await creator.result; // the container's stdout closed: the monitor is gone
     expect(existsSync(`/proc/${monitorPid}`)).toBe(false);
-    expect(veth.leftovers()).toEqual({ links: [], ingress: '' });
+    expect(veth.leftovers()).toEqual({ links: [], ingress: 'closed' });
     expect(existsSync(join(harness.root, 'n-force'))).toBe(false);
+  });
+
+  test('a guest that exits right after start is stopped, and its address answers nothing afterwards', async () => {
+    const dir = harness.bundle('args-net', ['verbose'], (config) => {
+      config.linux.namespaces = [{ type: 'network', path: veth.path }];
+    });
+    const creator = startProcess([process.execPath, RUNCC, '--root', harness.root, 'create', '--bundle', dir, 'n-gone']);
+    await waitUntil(() => existsSync(join(harness.root, 'n-gone', 'runcc.json')) && harness.state('n-gone').status === 'created', 30_000 * SLOWDOWN);
+    expect(harness.runcc(['start', 'n-gone'])).toMatchObject({ status: 0, stderr: '' });
+    // Its arguments are its own: nothing declares or shows which words it would read.
+    expect((await creator.result).stdout).toBe("Command line: 'verbose'\n");
+    await waitUntil(() => harness.state('n-gone').status === 'stopped', 10_000 * SLOWDOWN);
+    expect(veth.leftovers()).toEqual({ links: [], ingress: 'closed' });
+    expect((await hostPing(['-c', '3', '-i', '0.2', '-W', '2', '10.88.0.2'])).received).toBe(0);
+    expect(harness.runcc(['delete', 'n-gone'])).toMatchObject({ status: 0, stderr: '' });
+    // The next guest in the namespace takes the closed interface over and answers again.
+    const next = startProcess([process.execPath, RUNCC, '--root', harness.root, 'run', '--bundle', netBundle(['3']), 'n-next']);
+    await next.waitForStdout('ready\n');
+    expect((await hostPing(['-c', '3', '-i', '0.2', '-w', String(30 * SLOWDOWN), '10.88.0.2'])).received).toBe(3);
+    expect(await next.result).toMatchObject({ status: 0, stdout: expect.stringContaining('answered 3 echo requests\nSUCCESS\n') });
+    expect(veth.leftovers()).toEqual({ links: [], ingress: 'closed' });
+  });
+
+  test('the guest command line: its own arguments unless a format is declared or detected (a table)', () => {
+    const runcc = 'service0.ipv4=10.88.0.2/24 service0.gateway=10.88.0.1 a b';
+    const rumprun = JSON.stringify({ cmdline: 'a b', net: { if: 'ukvmif0', cloner: 'True', type: 'inet', method: 'static', addr: '10.88.0.2', mask: '24', gw: '10.88.0.1' } });
+    const cases: [kernel: string, declared: string | undefined, cmdline: string][] = [
+      ['args-net', undefined, 'a b'],
+      ['families/mirage-stripped', undefined, 'a b'],
+      ['families/ocaml-only', undefined, 'a b'],
+      ['args-net-runcc', undefined, runcc],
+      ['families/mirage', undefined, '--ipv4=10.88.0.2/24 --ipv4-gateway=10.88.0.1 a b'],
+      ['families/unikraft', undefined, 'netdev.ip=10.88.0.2/24:10.88.0.1 -- a b'],
+      ['families/rumprun', undefined, rumprun],
+      ['args-net', 'runcc', runcc],
+      ['args-net', 'mirage', '--ipv4=10.88.0.2/24 --ipv4-gateway=10.88.0.1 a b'],
+      ['args-net', 'unikraft', 'netdev.ip=10.88.0.2/24:10.88.0.1 -- a b'],
+      ['args-net', 'rumprun', rumprun],
+      ['args-net-runcc', 'none', 'a b'],
+    ];
+    const seen = cases.map(([kernel, declared], index) => {
+      const dir = harness.bundle(kernel, ['a', 'b'], (config) => {
+        config.linux.namespaces = [{ type: 'network', path: veth.path }];
+        if (declared) config.annotations = { 'org.runcc.net-format': declared };
+      });
+      const r = harness.runcc(['run', '--bundle', dir, `n-format${index}`]);
+      return [kernel, declared, r.status === 0 ? /^Command line: '(.*)'\n$/s.exec(r.stdout)?.[1] ?? r.stdout : `status ${r.status}: ${r.stderr}`];
+    });
+    expect(seen).toEqual(cases);
+    expect(veth.leftovers()).toEqual({ links: [], ingress: 'closed' });
   });
 
   test('two unikernels started at once share the namespace, each claiming its own interface', async () => {
@@ -137,7 +200,8 @@ describe('a container in a netns with a veth pair', () => {
       await waitUntil(() => harness.state(id).status === 'stopped', 10_000 * SLOWDOWN);
       expect(harness.runcc(['delete', id]).status).toBe(0);
     }
-    expect(veth.leftovers()).toEqual({ links: [], ingress: '' });
+    expect(veth.leftovers('eth0')).toEqual({ links: [], ingress: 'closed' });
+    expect(veth.leftovers('eth1')).toEqual({ links: [], ingress: 'closed' });
   });
 
   test('a guest without net devices is not wired, though eth0 is there and a network format is chosen', async () => {
@@ -147,7 +211,7 @@ describe('a container in a netns with a veth pair', () => {
     });
     const r = harness.runcc(['run', '--bundle', dir, 'n-hello']);
     expect(r).toMatchObject({ status: 0, stdout: "Hello from a runcc unikernel!\nCommand line: ''\n" });
-    expect(veth.leftovers()).toEqual({ links: [], ingress: '' });
+    expect(veth.leftovers()).toEqual({ links: [], ingress: 'none' });
   });
 });
 

@@ -26,6 +26,8 @@ async function create(argv: CommandArgs, context: CommandContext, run: boolean):
   const bundle = loadBundle(String(argv.bundle));
   const unikernel = resolveUnikernel(bundle);
   if (!unikernel) return delegateToRunc(context.rawArgs);
+  // Only with --debug: asking for the logger loads winston, which most invocations never need.
+  if (argv.debug) context.log.logger.debug(`network format ${unikernel.netFormat}: ${unikernel.netFormatWhy}`);
   const launched = await createContainer(store, {
     id,
     bundle,

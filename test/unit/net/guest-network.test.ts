@@ -1,7 +1,7 @@
 // The network pieces that need no namespace: reading `ip -json`/`tc -json` output, TAP names, guest arguments.
 import { tapName } from '../../../src/net/container-network';
 import { guestArgs } from '../../../src/net/guest-network-args';
-import { parseIpv4Interfaces, parseTakenInterfaces } from '../../../src/net/netns-interfaces';
+import { CLOSED_PREF, REDIRECT_PREF, isClosedIngress, parseIngressInterfaces, parseIpv4Interfaces } from '../../../src/net/netns-interfaces';
 
 const addrs = [
   { ifname: 'lo', link_type: 'loopback', address: '00:00:00:00:00:00', mtu: 65536, addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8 }] },
@@ -22,13 +22,23 @@ test('interfaces: ethernet with IPv4 only, sorted by name, with the default gate
 });
 
 test('interfaces with an ingress qdisc are taken by another guest and skipped', () => {
-  const taken = parseTakenInterfaces([
+  const taken = parseIngressInterfaces([
     { kind: 'noqueue', dev: 'lo' },
     { kind: 'ingress', handle: 'ffff:', dev: 'eth0', parent: 'ffff:fff1' },
   ]);
   expect([...taken]).toEqual(['eth0']);
   expect(parseIpv4Interfaces(addrs, routes, taken).map((i) => i.ifname)).toEqual(['eth1']);
   expect(parseIpv4Interfaces([], [], new Set())).toEqual([]);
+});
+
+test("an ingress holding only a gone guest's drop-all is closed (free to claim); one with a redirect is not", () => {
+  const closedFilter = [{ parent: 'ffff:', protocol: 'all', pref: CLOSED_PREF, kind: 'u32' }, { parent: 'ffff:', protocol: 'all', pref: CLOSED_PREF, kind: 'u32', options: {} }];
+  const redirect = [{ parent: 'ffff:', protocol: 'all', pref: REDIRECT_PREF, kind: 'u32' }];
+  expect(isClosedIngress(closedFilter)).toBe(true);
+  expect(isClosedIngress([...closedFilter, ...redirect])).toBe(false);
+  expect(isClosedIngress(redirect)).toBe(false);
+  // A qdisc without filters is a claim in progress (or someone else's): taken.
+  expect(isClosedIngress([])).toBe(false);
 });
 
 test('TAP names are per container and device, and fit IFNAMSIZ', () => {
@@ -56,6 +66,8 @@ test('mirage, unikraft and rumprun formats describe the first device', () => {
   });
 });
 
-test('a guest without network devices keeps its own arguments in every format', () => {
-  for (const format of ['runcc', 'mirage', 'unikraft', 'rumprun'] as const) expect(guestArgs(format, [], ['a', 'b'])).toEqual(['a', 'b']);
+test('a guest without network devices keeps its own arguments in every format; format none never adds words', () => {
+  for (const format of ['none', 'runcc', 'mirage', 'unikraft', 'rumprun'] as const) expect(guestArgs(format, [], ['a', 'b'])).toEqual(['a', 'b']);
+  expect(guestArgs('none', two, ['verbose'])).toEqual(['verbose']);
+  expect(guestArgs('none', one, [])).toEqual([]);
 });

@@ -33,6 +33,7 @@ test('process.args[0] with the hvt note is the unikernel; its manifest names the
     guestArgs: ['5'],
     blocks: [],
     netFormat: 'runcc',
+    netFormatWhy: 'detected: the kernel\'s runcc NET1 note names "runcc"',
   });
 });
 
@@ -67,8 +68,53 @@ test('the network format annotation is checked', () => {
   const spec = { process: { args: ['/net.hvt'], cwd: '/' } };
   expect(resolveUnikernel(bundleOf({ ...spec, annotations: { 'org.runcc.net-format': 'rumprun' } }))?.netFormat).toBe('rumprun');
   expect(() => resolveUnikernel(bundleOf({ ...spec, annotations: { 'org.runcc.net-format': 'xml' } }))).toThrow(
-    'annotation org.runcc.net-format: "xml" is not one of runcc, mirage, rumprun, unikraft',
+    'annotation org.runcc.net-format: "xml" is not one of none, runcc, mirage, rumprun, unikraft',
   );
+  writeFileSync(join(dir, 'rootfs/runcc.json'), JSON.stringify({ 'org.runcc.net-format': 'json' }));
+  expect(() => resolveUnikernel(bundleOf(spec))).toThrow('/runcc.json org.runcc.net-format: "json" is not one of none, runcc, mirage, rumprun, unikraft');
+});
+
+describe('choosing the network format: declared, else detected from the kernel file, else none', () => {
+  const kernels = {
+    plain: 'args-net.hvt',
+    runcc: 'args-net-runcc.hvt',
+    mirage: 'families/mirage.hvt',
+    mirageStripped: 'families/mirage-stripped.hvt',
+    unikraft: 'families/unikraft.hvt',
+    rumprun: 'families/rumprun.hvt',
+    ocamlOnly: 'families/ocaml-only.hvt',
+  };
+  const choose = (kernel: keyof typeof kernels, extra: Partial<Spec> = {}) => {
+    copyFileSync(join(BUILD, kernels[kernel]), join(dir, 'rootfs/k.hvt'));
+    const found = resolveUnikernel(bundleOf({ process: { args: ['/k.hvt', 'a'], cwd: '/' }, ...extra }));
+    return { format: found?.netFormat, why: found?.netFormatWhy };
+  };
+
+  test.each([
+    ['plain', 'none', 'nothing declares a format and the kernel carries no evidence of one: the guest gets its own arguments'],
+    ['runcc', 'runcc', 'detected: the kernel\'s runcc NET1 note names "runcc"'],
+    ['mirage', 'mirage', 'detected: MirageOS kernel (symbols caml_startup, mirage_solo5_*)'],
+    ['unikraft', 'unikraft', 'detected: Unikraft kernel (symbols ukplat_entry, uk_libparam_parse)'],
+    ['rumprun', 'rumprun', 'detected: rumprun kernel (symbols rump_init, rumprun_config)'],
+    ['mirageStripped', 'none', 'nothing declares a format and the kernel carries no evidence of one: the guest gets its own arguments'],
+    ['ocamlOnly', 'none', 'nothing declares a format and the kernel carries no evidence of one: the guest gets its own arguments'],
+  ] as const)('%s kernel: %s', (kernel, format, why) => {
+    expect(choose(kernel)).toEqual({ format, why });
+  });
+
+  test('a declaration wins over detection: annotation over /runcc.json over urunc unikernelType', () => {
+    expect(choose('mirage', { annotations: { 'org.runcc.net-format': 'none' } })).toEqual({ format: 'none', why: 'declared by annotation org.runcc.net-format' });
+    writeFileSync(join(dir, 'rootfs/runcc.json'), JSON.stringify({ 'org.runcc.net-format': 'unikraft' }));
+    expect(choose('plain')).toEqual({ format: 'unikraft', why: 'declared by /runcc.json org.runcc.net-format' });
+    expect(choose('plain', { annotations: { 'org.runcc.net-format': 'rumprun' } }).format).toBe('rumprun');
+    rmSync(join(dir, 'rootfs/runcc.json'));
+    expect(choose('runcc', { annotations: { 'com.urunc.unikernel.unikernelType': 'rumprun' } })).toEqual({
+      format: 'rumprun',
+      why: 'declared by com.urunc.unikernel.unikernelType "rumprun"',
+    });
+    // A urunc type runcc has no words for falls through to detection.
+    expect(choose('mirage', { annotations: { 'com.urunc.unikernel.unikernelType': 'mewz' } }).format).toBe('mirage');
+  });
 });
 
 test('bind mounts of files onto /NAME become block device NAME; other mounts are ignored; a directory is refused', () => {
