@@ -7,7 +7,7 @@ import { unpackImage } from '../image/image-unpack';
 import { MFT_DEV_BLOCK_BASIC } from '../solo5/abi';
 import { RuntimeError } from '../runtime/runtime-error';
 import { unikernelSpecTemplate } from '../runtime/spec-template';
-import { NET_FORMAT_ANNOTATION, hvtKernel, parseNetFormat } from '../runtime/unikernel';
+import { NET_FORMAT_ANNOTATION, hvtKernel, imageNetFormat } from '../runtime/unikernel';
 
 function fail(message: string): never {
   throw new ImageError(message);
@@ -46,16 +46,11 @@ async function build(parsed: Record<string, unknown>): Promise<void> {
     return { name, path };
   });
   const annotations = Object.fromEntries(pairs(parsed.annotation, 'annotation'));
-  // The image carries the guest's network format as a label (and so in /runcc.json, for docker): the one it was
-  // told, else the one its kernel declares or is recognised by; none is recorded when there is no evidence.
-  if (parsed['net-format'] !== undefined) annotations[NET_FORMAT_ANNOTATION] = String(parsed['net-format']);
-  else if (annotations[NET_FORMAT_ANNOTATION] === undefined && hvt.detectedNetFormat) annotations[NET_FORMAT_ANNOTATION] = hvt.detectedNetFormat.format;
-  if (annotations[NET_FORMAT_ANNOTATION] !== undefined) {
-    try {
-      parseNetFormat(annotations[NET_FORMAT_ANNOTATION], parsed['net-format'] !== undefined ? '--net-format' : `--annotation ${NET_FORMAT_ANNOTATION}`);
-    } catch (error) {
-      fail((error as Error).message);
-    }
+  try {
+    const format = imageNetFormat(parsed['net-format'] === undefined ? undefined : String(parsed['net-format']), annotations, hvt.detectedNetFormat);
+    if (format !== undefined) annotations[NET_FORMAT_ANNOTATION] = format;
+  } catch (error) {
+    fail((error as Error).message);
   }
   const built = await buildImage({
     kernelPath: kernel,

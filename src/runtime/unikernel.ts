@@ -115,6 +115,18 @@ export function parseNetFormat(asked: string, where: string): NetConfigFormat {
 }
 
 /**
+ * The network format an image records as its label (and so in /runcc.json, for docker): the one `runcc image
+ * build` was told (`--net-format`, else an org.runcc.net-format annotation), else the one its kernel declares or is
+ * recognised by; undefined when there is no evidence, so the guest gets its own arguments.
+ */
+export function imageNetFormat(told: string | undefined, annotations: Readonly<Record<string, string>>, detected: DetectedFormat | undefined): NetConfigFormat | undefined {
+  if (told !== undefined) return parseNetFormat(told, '--net-format');
+  const annotated = annotations[NET_FORMAT_ANNOTATION];
+  if (annotated !== undefined) return parseNetFormat(annotated, `--annotation ${NET_FORMAT_ANNOTATION}`);
+  return detected?.format;
+}
+
+/**
  * The guest's network format: declared (runcc's key, then urunc's unikernelType), else detected from the kernel
  * file, else none — the guest's arguments are its own unless something says which words it reads.
  */

@@ -77,6 +77,8 @@ test('RunPodSandbox with runtime_handler runcc, a unikernel container in it, pin
   // CRI log lines: "<time> stdout F <text>".
   expect(readFileSync(log, 'utf8')).toMatch(new RegExp(`stdout F service0: MAC ([0-9a-f]{2}:){5}[0-9a-f]{2}, MTU is 1500, address ${podIp.replace(/\./g, '\\.')}\n`));
   expect(ping(podIp, 5)).toBe(5);
+  // The guest itself answered the five: it reports its count once traffic stops.
+  await waitUntil('the guest to report its echo count', () => readFileSync(log, 'utf8').includes('stdout F answered 5 echo requests so far\n'), 30_000 * env.slowdown);
 
   await cri.call('StopContainer', { containerId, timeout: 10 });
   const stopped = (await cri.call('ContainerStatus', { containerId })).status;

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Bundle } from '../../../src/runtime/bundle';
-import { resolveUnikernel } from '../../../src/runtime/unikernel';
+import { hvtKernel, imageNetFormat, resolveUnikernel } from '../../../src/runtime/unikernel';
 import { Spec } from '../../../src/oci/runtime-spec';
 
 const BUILD = resolve(__dirname, '../../../bundle-examples/build');
@@ -153,4 +153,15 @@ test('links in the rootfs are followed inside it: a hostile image cannot name a 
   expect(() => resolveUnikernel(bundleOf(spec('/up/passwd')))).toThrow('org.runcc.block.storage: /up/passwd is not a regular file in the root filesystem');
   symlinkSync('loop', join(dir, 'rootfs/loop'));
   expect(() => resolveUnikernel(bundleOf(spec('/loop')))).toThrow('/loop: too many levels of symbolic links in the root filesystem');
+});
+
+test('image build records the format it is told, else the detected one, else none', () => {
+  const detected = (name: string) => hvtKernel(join(BUILD, name))?.detectedNetFormat;
+  expect(imageNetFormat(undefined, {}, detected('args-net-runcc.hvt'))).toBe('runcc');
+  expect(imageNetFormat(undefined, {}, detected('families/unikraft.hvt'))).toBe('unikraft');
+  expect(imageNetFormat(undefined, {}, detected('args-net.hvt'))).toBeUndefined();
+  expect(imageNetFormat('mirage', { 'org.runcc.net-format': 'rumprun' }, detected('args-net-runcc.hvt'))).toBe('mirage');
+  expect(imageNetFormat(undefined, { 'org.runcc.net-format': 'none' }, detected('args-net-runcc.hvt'))).toBe('none');
+  expect(() => imageNetFormat('yaml', {}, undefined)).toThrow('--net-format: "yaml" is not one of none, runcc, mirage, rumprun, unikraft');
+  expect(() => imageNetFormat(undefined, { 'org.runcc.net-format': 'x' }, undefined)).toThrow('--annotation org.runcc.net-format: "x" is not one of');
 });
