@@ -28,10 +28,12 @@ interface BlockOp {
   io: (fd: number, address: number, length: number, offset: number) => number;
   doing: string;
   did: string;
+  /** True when the transfer writes guest memory (BLOCK_READ). */
+  writesGuest: boolean;
 }
 
-const BLOCK_WRITE_OP: BlockOp = { name: 'BLOCK_WRITE', io: libc.pwrite, doing: 'writing to', did: 'wrote' };
-const BLOCK_READ_OP: BlockOp = { name: 'BLOCK_READ', io: libc.pread, doing: 'reading from', did: 'read' };
+const BLOCK_WRITE_OP: BlockOp = { name: 'BLOCK_WRITE', io: libc.pwrite, doing: 'writing to', did: 'wrote', writesGuest: false };
+const BLOCK_READ_OP: BlockOp = { name: 'BLOCK_READ', io: libc.pread, doing: 'reading from', did: 'read', writesGuest: true };
 
 interface BlockDevice {
   name: string;
@@ -86,10 +88,10 @@ export class BlockModule {
    * Common checks of BLOCK_WRITE and BLOCK_READ. Returns the device, or undefined after storing EINVAL in the
    * guest's ret (unknown handle, or a range outside the device). Bad guest pointers end the monitor.
    */
-  private request(arg: number, where: string): BlockDevice | undefined {
+  private request(arg: number, where: string, writesBuffer: boolean): BlockDevice | undefined {
     const memory = this.memory;
     const view = memory.data;
-    memory.check(arg, HVT_BLOCK.bytes, where);
+    memory.checkWritable(arg, HVT_BLOCK.bytes, where);
     // Only the low 32 bits of the handle count, as in Solo5.
     const handle = view.getUint32(arg + HVT_BLOCK.handle, true);
     const device = handle < MFT_MAX_ENTRIES ? this.byHandle[handle] : undefined;
@@ -99,13 +101,14 @@ export class BlockModule {
       view.setInt32(arg + HVT_BLOCK.ret, SOLO5_R_EINVAL, true);
       return undefined;
     }
-    memory.check(readU64(view, arg + HVT_BLOCK.data), len, where, arg + HVT_BLOCK.data);
+    if (writesBuffer) memory.checkWritable(readU64(view, arg + HVT_BLOCK.data), len, where, arg + HVT_BLOCK.data);
+    else memory.check(readU64(view, arg + HVT_BLOCK.data), len, where, arg + HVT_BLOCK.data);
     return device;
   }
 
   /** Moves `len` bytes between the device and guest memory with `io` (pread or pwrite); fatal on host failure. */
   private transfer(arg: number, op: BlockOp): boolean {
-    const device = this.request(arg, op.name);
+    const device = this.request(arg, op.name, op.writesGuest);
     if (device === undefined) return true;
     const view = this.memory.data;
     const len = readU64(view, arg + HVT_BLOCK.len);

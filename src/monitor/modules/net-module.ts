@@ -73,11 +73,14 @@ export class NetModule {
     table.register(HVT_HYPERCALL_NET_READ, this.read);
   }
 
-  /** Bounds-checks a NET_* request; returns the TAP fd, or -1 after storing EINVAL for an unknown handle. */
-  private request(arg: number, where: string): number {
+  /**
+   * Bounds-checks a NET_* request (the struct is written back; NET_READ writes the buffer too); returns the TAP fd,
+   * or -1 after storing EINVAL for an unknown handle.
+   */
+  private request(arg: number, where: string, writesBuffer: boolean): number {
     const memory = this.memory;
     const view = memory.data;
-    memory.check(arg, HVT_NET.bytes, where);
+    memory.checkWritable(arg, HVT_NET.bytes, where);
     // Only the low 32 bits of the handle count, as in Solo5.
     const handle = view.getUint32(arg + HVT_NET.handle, true);
     const fd = handle < MFT_MAX_ENTRIES ? this.fdByHandle[handle] : -1;
@@ -85,12 +88,13 @@ export class NetModule {
       view.setInt32(arg + HVT_NET.ret, SOLO5_R_EINVAL, true);
       return -1;
     }
-    memory.check(readU64(view, arg + HVT_NET.data), readU64(view, arg + HVT_NET.len), where, arg + HVT_NET.data);
+    if (writesBuffer) memory.checkWritable(readU64(view, arg + HVT_NET.data), readU64(view, arg + HVT_NET.len), where, arg + HVT_NET.data);
+    else memory.check(readU64(view, arg + HVT_NET.data), readU64(view, arg + HVT_NET.len), where, arg + HVT_NET.data);
     return fd;
   }
 
   private readonly write = (arg: number): boolean => {
-    const fd = this.request(arg, 'NET_WRITE');
+    const fd = this.request(arg, 'NET_WRITE', false);
     if (fd < 0) return true;
     const view = this.memory.data;
     const len = readU64(view, arg + HVT_NET.len);
@@ -103,7 +107,7 @@ export class NetModule {
   };
 
   private readonly read = (arg: number): boolean => {
-    const fd = this.request(arg, 'NET_READ');
+    const fd = this.request(arg, 'NET_READ', true);
     if (fd < 0) return true;
     const view = this.memory.data;
     const at = this.memory.hostBase + readU64(view, arg + HVT_NET.data);
