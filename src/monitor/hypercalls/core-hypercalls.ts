@@ -18,6 +18,8 @@ import { WAIT_INTERRUPTED, WaitSet } from '../wait-set';
 import { HypercallTable } from './hypercall-table';
 
 const STDOUT_FD = 1;
+/** Bytes a pipe takes in one write once poll() says it is writable (POSIX PIPE_BUF on Linux). */
+const PIPE_BUF = 4096;
 const TWO_POW_16 = 0x1_0000;
 const TWO_POW_32 = 0x1_0000_0000;
 
@@ -42,6 +44,9 @@ export class CoreHypercalls {
   /** One struct pollfd {fd = stdout, events = POLLOUT}: waits for a non-blocking stdout to drain. */
   private readonly stdoutWritable: NativeRegion = scratch(8);
   private pollArg = 0;
+  /** The part of an interrupted PUTS still to write: host address and length. */
+  private putsAt = 0;
+  private putsLeft = 0;
 
   constructor(
     private readonly memory: GuestMemory,
@@ -53,13 +58,13 @@ export class CoreHypercalls {
 
   register(table: HypercallTable): void {
     table.register(HVT_HYPERCALL_WALLTIME, this.walltime);
-    table.register(HVT_HYPERCALL_PUTS, this.puts);
+    table.register(HVT_HYPERCALL_PUTS, Object.assign(this.puts, { resume: this.putsWrite }));
     const poll = Object.assign(this.poll, { resume: this.pollWait });
     table.register(HVT_HYPERCALL_POLL, poll);
   }
 
   private readonly walltime = (arg: number): boolean => {
-    this.memory.check(arg, HVT_WALLTIME.bytes, 'WALLTIME');
+    this.memory.checkWritable(arg, HVT_WALLTIME.bytes, 'WALLTIME');
     if (libc.clock_gettime(CLOCK_REALTIME, this.clock.address) !== 0) throw SysError.last('clock_gettime');
     const clock = this.clock.data;
     const sec = readU64(clock, 0);
@@ -74,27 +79,40 @@ export class CoreHypercalls {
     const data = readU64(memory.data, arg + HVT_PUTS.data);
     const len = readU64(memory.data, arg + HVT_PUTS.len);
     memory.check(data, len, 'PUTS', arg + HVT_PUTS.data);
-    let done = 0;
-    while (done < len) {
-      const written = libc.write(STDOUT_FD, memory.hostBase + data + done, len - done);
-      if (written < 0) {
+    this.putsAt = memory.hostBase + data;
+    this.putsLeft = len;
+    return this.putsWrite();
+  };
+
+  /**
+   * Writes what is left of the guest's string. It waits for stdout in poll() and writes at most PIPE_BUF at once, so
+   * that a full pipe or a stopped terminal never blocks inside write(), which a signal would only restart: poll()
+   * returns EINTR instead, and the call yields to the event loop (the stop signals run there) and resumes later.
+   */
+  private readonly putsWrite = (): boolean => {
+    while (this.putsLeft > 0) {
+      const ready = libc.poll(this.stdoutWritable.address, 1, -1);
+      if (ready < 0) {
         const error = errno();
-        if (error === EINTR) continue;
-        // A non-blocking stdout (a pipe the caller set O_NONBLOCK on) is full: sleep until it drains.
-        if (error === EAGAIN) {
-          libc.poll(this.stdoutWritable.address, 1, -1);
-          continue;
-        }
+        if (error === EINTR) return false;
         fatal(`Fatal error when writing guest console output: ${strerror(error)}`);
       }
-      done += written;
+      const written = libc.write(STDOUT_FD, this.putsAt, Math.min(this.putsLeft, PIPE_BUF));
+      if (written < 0) {
+        const error = errno();
+        if (error === EINTR) return false;
+        if (error === EAGAIN) continue; // a non-blocking stdout filled up again: back to poll()
+        fatal(`Fatal error when writing guest console output: ${strerror(error)}`);
+      }
+      this.putsAt += written;
+      this.putsLeft -= written;
     }
     return true;
   };
 
   private readonly poll = (arg: number): boolean => {
     const view = this.memory.data;
-    this.memory.check(arg, HVT_POLL.bytes, 'POLL');
+    this.memory.checkWritable(arg, HVT_POLL.bytes, 'POLL');
     this.pollArg = arg;
     this.waitSet.arm(readU64(view, arg + HVT_POLL.timeoutNsecs));
     return this.pollWait();
