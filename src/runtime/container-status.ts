@@ -1,11 +1,11 @@
 // The live status of a runcc container, derived from its monitor process and start gate, never stored.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { OCI_VERSION, State } from '../oci/runtime-spec';
 import { isAlive } from './process-identity';
-import { ContainerRecord, START_FIFO, StateStore } from './state-store';
+import { startGateClosed } from './start-gate';
+import { ContainerRecord, StateStore } from './state-store';
 
-export type LiveStatus = 'created' | 'running' | 'paused' | 'stopped';
+export type LiveStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
 function isStopped(pid: number): boolean {
   try {
@@ -16,13 +16,15 @@ function isStopped(pid: number): boolean {
 }
 
 export function liveStatus(store: StateStore, record: ContainerRecord): LiveStatus {
-  if (!record.monitor || !isAlive(record.monitor)) return 'stopped';
-  if (existsSync(join(store.dir(record.id), START_FIFO))) return 'created';
+  // A placeholder whose creator died (killed during create) is as good as stopped: delete removes it.
+  if (!record.monitor) return record.creator && isAlive(record.creator) ? 'creating' : 'stopped';
+  if (!isAlive(record.monitor)) return 'stopped';
+  if (startGateClosed(store.dir(record.id))) return 'created';
   return isStopped(record.monitor.pid) ? 'paused' : 'running';
 }
 
 /** The OCI state document (runc's fields: rootfs and created too), as `runcc state` prints it and hooks receive it. */
-export function stateDocument(record: ContainerRecord, status: LiveStatus | 'creating'): State & { rootfs: string; created: string } {
+export function stateDocument(record: ContainerRecord, status: LiveStatus): State & { rootfs: string; created: string } {
   const alive = status !== 'stopped' && record.monitor !== undefined;
   return {
     ociVersion: OCI_VERSION,

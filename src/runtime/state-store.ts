@@ -18,6 +18,8 @@ export interface ContainerRecord {
   created: string;
   annotations: Record<string, string>;
   monitor?: ProcessIdentity;
+  /** Set while `create` runs (the placeholder written when the ID is claimed): the creating runcc process. */
+  creator?: ProcessIdentity;
   /** The cgroup runcc created for the container (removed at delete). */
   cgroupDir?: string;
   /** The network namespace the container joined by path (its wiring is undone there at delete). */
@@ -53,16 +55,26 @@ export class StateStore {
     return join(this.root, id);
   }
 
-  /** Creates the container's directory; fails with runc's message when the ID is taken. */
-  claim(id: string): string {
+  /**
+   * Creates the container's directory and a placeholder state naming the creating process, so that `state`,
+   * `kill` and `delete` arriving during create see runcc's container (status creating), never a directory they would
+   * take for runc's; fails with runc's message when the ID is taken.
+   */
+  claim(placeholder: ContainerRecord): string {
     mkdirSync(this.root, { recursive: true, mode: 0o711 });
     try {
-      mkdirSync(this.dir(id), { mode: 0o711 });
+      mkdirSync(this.dir(placeholder.id), { mode: 0o711 });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntimeError(RUNC_ERRORS.exists);
       throw error;
     }
-    return this.dir(id);
+    try {
+      this.save(placeholder);
+    } catch (error) {
+      this.remove(placeholder.id);
+      throw error;
+    }
+    return this.dir(placeholder.id);
   }
 
   /** True when <root>/<id> exists but holds no runcc state: a container runc created for us. */

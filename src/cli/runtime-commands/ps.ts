@@ -9,7 +9,8 @@ export const psCommand: RuntimeCommand = {
   perContainer: true,
   run: (argv, { store }) => {
     const record = store.load(containerId(argv));
-    const pids = liveStatus(store, record) === 'stopped' ? [] : [record.monitor!.pid];
+    const status = liveStatus(store, record);
+    const pids = status === 'stopped' || status === 'creating' ? [] : [record.monitor!.pid];
     print(argv.format === 'json' ? `${JSON.stringify(pids)}\n` : `PID\n${pids.join('\n')}\n`);
     return 0;
   },

@@ -7,8 +7,8 @@ export const startCommand: RuntimeCommand = {
   describe: 'start a created container',
   builder: idPositional,
   perContainer: true,
-  run: (argv, { store }) => {
-    startContainer(store, containerId(argv));
+  run: async (argv, { store }) => {
+    await startContainer(store, containerId(argv));
     return 0;
   },
 };

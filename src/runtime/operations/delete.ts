@@ -9,6 +9,7 @@ import { RUNC_ERRORS, RuntimeError } from '../runtime-error';
 import { StateStore } from '../state-store';
 
 const KILL_WAIT_MS = 10_000;
+const CREATE_WAIT_MS = 30_000;
 
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -29,7 +30,19 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
     if (force) return [];
     throw error;
   }
-  const status = liveStatus(store, record);
+  let status = liveStatus(store, record);
+  if (status === 'creating') {
+    if (!force) throw new RuntimeError(`cannot delete container ${id} that is not stopped: creating`);
+    // --force: let create finish (or fail, removing the directory itself), then delete what it made.
+    const deadline = Date.now() + CREATE_WAIT_MS;
+    while (status === 'creating' && Date.now() < deadline) {
+      sleep(10);
+      if (!existsSync(store.dir(id))) return [];
+      record = store.load(id);
+      status = liveStatus(store, record);
+    }
+    if (status === 'creating') throw new RuntimeError(`container ${id}: still being created after ${CREATE_WAIT_MS / 1000} s`);
+  }
   if ((status === 'running' || status === 'paused') && !force) {
     throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
   }

@@ -21,7 +21,7 @@ export function killContainer(store: StateStore, id: string, signalText: string,
   const signal = parseSignal(signalText);
   const record = store.load(id);
   const status = liveStatus(store, record);
-  if (status === 'stopped') {
+  if (status === 'stopped' || status === 'creating') {
     if (all) return;
     throw new RuntimeError(RUNC_ERRORS.notRunning);
   }
