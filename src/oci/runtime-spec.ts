@@ -62,6 +62,7 @@ export interface Namespace {
 export interface LinuxResources {
   memory?: { limit?: number; reservation?: number; swap?: number };
   cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
+  pids?: { limit?: number };
 }
 
 export interface Linux {

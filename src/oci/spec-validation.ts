@@ -165,6 +165,18 @@ function linuxAt(value: unknown, path: string): Linux {
         swap: optional(m.swap, `${path}.resources.memory.swap`, (v, q) => integerAt(v, q, -1)),
       };
     }
+    if (r.cpu !== undefined) {
+      const c = objectAt(r.cpu, `${path}.resources.cpu`);
+      linux.resources.cpu = {
+        shares: optional(c.shares, `${path}.resources.cpu.shares`, (v, q) => integerAt(v, q, 0)),
+        quota: optional(c.quota, `${path}.resources.cpu.quota`, (v, q) => integerAt(v, q, -1)),
+        period: optional(c.period, `${path}.resources.cpu.period`, (v, q) => integerAt(v, q, 0)),
+      };
+    }
+    if (r.pids !== undefined) {
+      const p = objectAt(r.pids, `${path}.resources.pids`);
+      linux.resources.pids = { limit: optional(p.limit, `${path}.resources.pids.limit`, (v, q) => integerAt(v, q, -1)) };
+    }
   }
   return linux;
 }

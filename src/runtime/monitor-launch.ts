@@ -44,17 +44,33 @@ export function namespacePrefix(namespaces: readonly Namespace[] | undefined): s
   return [...(join.length ? ['nsenter', ...join, '--'] : []), ...(create.length ? ['unshare', ...create, '--'] : [])];
 }
 
+/**
+ * The first step of the spawn when the container has a cgroup: a shell joins it and execs the rest, so the monitor
+ * is in the container's cgroup before node allocates anything. A failure is told to `create` on the ready fd.
+ */
+const JOIN_CGROUP = '{ echo $$ > "$1/cgroup.procs"; } 2>/dev/null || { echo "error: cannot join cgroup $1" >&3; exit 1; }; shift; exec "$@"';
+
+export function cgroupJoinPrefix(cgroupDir: string | undefined): string[] {
+  return cgroupDir === undefined ? [] : ['/bin/sh', '-c', JOIN_CGROUP, 'runcc-join-cgroup', cgroupDir];
+}
+
 export interface LaunchedMonitor {
   child: ChildProcess;
   pid: number;
 }
 
 /**
- * Spawns the monitor, in a new session, on the caller's stdio or on `terminalFd` (a pty slave) for all three, and
- * waits for its readiness line; failures become RuntimeErrors.
+ * Spawns the monitor, in a new session, in `cgroupDir` (joined before node starts) and the spec's namespaces, on the
+ * caller's stdio or on `terminalFd` (a pty slave) for all three, and waits for its readiness line; failures become
+ * RuntimeErrors.
  */
-export function launchMonitor(stateDir: string, namespaces: readonly Namespace[] | undefined, terminalFd?: number): Promise<LaunchedMonitor> {
-  const argv = [...namespacePrefix(namespaces), process.execPath, CONTAINER_MONITOR, stateDir];
+export function launchMonitor(
+  stateDir: string,
+  namespaces: readonly Namespace[] | undefined,
+  terminalFd: number | undefined,
+  cgroupDir: string | undefined,
+): Promise<LaunchedMonitor> {
+  const argv = [...cgroupJoinPrefix(cgroupDir), ...namespacePrefix(namespaces), process.execPath, CONTAINER_MONITOR, stateDir];
   const stdio = terminalFd === undefined ? ['inherit', 'inherit', 'inherit', 'pipe'] : [terminalFd, terminalFd, terminalFd, 'pipe'];
   const child = spawn(argv[0], argv.slice(1), { stdio: stdio as ('inherit' | 'pipe' | number)[], detached: true });
   return new Promise((resolve, reject) => {
