@@ -2,7 +2,6 @@
 // waits at the start gate (a FIFO that `runcc start` opens), then runs the guest and exits with its status.
 // Usage (by the runtime only): container-monitor STATE_DIR
 import { closeSync, readFileSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { takeControllingTerminal } from '../ffi/console';
 import { MonitorError, monitorFailure } from '../monitor/monitor-error';
@@ -11,7 +10,8 @@ import { CONTAINER_MONITOR_CONFIG, ContainerMonitorConfig, READY_FD, READY_LINE 
 import { recordedWiring, unwire, wireGuestNetwork } from '../net/container-network';
 import { guestArgs } from '../net/guest-network-args';
 import { NetworkError } from '../net/network-error';
-import { START_FIFO } from '../runtime/state-store';
+import { RuntimeError } from '../runtime/runtime-error';
+import { waitAtStartGate } from '../runtime/start-gate';
 
 const PROG = 'runcc';
 
@@ -43,17 +43,19 @@ async function main(stateDir: string): Promise<number> {
     return 1;
   }
   tellCreator(READY_LINE);
-  // Opening the FIFO for writing blocks until `runcc start` opens it for reading. It blocks a libuv worker, not
-  // this thread, so SIGTERM/SIGKILL from `runcc kill` or `delete` still work while the container is created.
-  const gate = await open(join(stateDir, START_FIFO), 'w');
-  await gate.close();
   try {
-    // The TAPs go with this process; the redirects on the container's interfaces are undone here when it exits
-    // (and again by `runcc delete`, for a monitor that was killed).
-    process.on('exit', () => unwire(recordedWiring(stateDir)));
+    await waitAtStartGate(stateDir);
+  } catch (error) {
+    stderr(error instanceof RuntimeError ? error.message : monitorFailure(error).message);
+    return 1;
+  }
+  try {
+    // The TAPs go with this process. The redirects on the container's interfaces are undone by `runcc delete` (a
+    // confined monitor can no longer run tc); an unconfined one undoes them itself as well when it exits.
+    if (!config.confinement) process.on('exit', () => unwire(recordedWiring(stateDir)));
     const network = wireGuestNetwork(config.containerId, config.netDevices, stateDir);
     const late: LateBootConfig = { nets: network.nets, guestArgs: guestArgs(config.netFormat, network.ipv4, config.guestArgs) };
-    return await vm.run(late);
+    return await vm.run(late, stateDir);
   } catch (error) {
     const failure = error instanceof NetworkError ? new MonitorError(error.message) : monitorFailure(error);
     for (const line of failure.message.split('\n')) stderr(line);

@@ -39,6 +39,14 @@ export interface Libc {
   grantpt(fd: number): number;
   unlockpt(fd: number): number;
   ptsname_r(fd: number, bufferAddress: number, length: number): number;
+  // Dropping privileges (monitor/confinement): each affects the whole process, every thread included.
+  prctl(option: number, arg2: number, arg3: number, arg4: number, arg5: number): number;
+  chroot(path: string): number;
+  chdir(path: string): number;
+  setgroups(count: number, listAddress: number): number;
+  setresgid(rgid: number, egid: number, sgid: number): number;
+  setresuid(ruid: number, euid: number, suid: number): number;
+  madvise(address: number, length: number, advice: number): number;
 }
 
 export const libc: Libc = {
@@ -74,6 +82,13 @@ export const libc: Libc = {
   grantpt: lib.func('int grantpt(int fd)'),
   unlockpt: lib.func('int unlockpt(int fd)'),
   ptsname_r: lib.func('int ptsname_r(int fd, uintptr_t buf, size_t buflen)'),
+  prctl: lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
+  chroot: lib.func('int chroot(const char *path)'),
+  chdir: lib.func('int chdir(const char *path)'),
+  setgroups: lib.func('int setgroups(size_t size, uintptr_t list)'),
+  setresgid: lib.func('int setresgid(uint32_t rgid, uint32_t egid, uint32_t sgid)'),
+  setresuid: lib.func('int setresuid(uint32_t ruid, uint32_t euid, uint32_t suid)'),
+  madvise: lib.func('int madvise(uintptr_t addr, size_t length, int advice)'),
 };
 
 const strerrorNative: (errnum: number) => string = lib.func('const char *strerror(int errnum)');
@@ -117,6 +132,12 @@ export const EPOLL_CLOEXEC = 0o2000000;
 export const TFD_NONBLOCK = 0o4000;
 export const TFD_CLOEXEC = 0o2000000;
 export const SIGEV_THREAD_ID = 4;
+export const PR_SET_DUMPABLE = 4;
+export const PR_CAPBSET_DROP = 24;
+export const PR_SET_NO_NEW_PRIVS = 38;
+export const PR_CAP_AMBIENT = 47;
+export const PR_CAP_AMBIENT_CLEAR_ALL = 4;
+export const MADV_DONTDUMP = 16;
 
 export const ENOENT = 2;
 export const EINTR = 4;

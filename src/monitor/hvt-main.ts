@@ -1,5 +1,8 @@
 // The solo5-hvt-compatible monitor: argument passes, executable checks, VM setup, run (ABI reference §1.2).
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { HVT_ABI_VERSION } from '../solo5/abi';
+import { confinementFromEnv } from './monitor-config';
 import { monitorFailure } from './monitor-error';
 import { locateKernel, parseOptions, usageText } from './options';
 import { checkKernel, prepareVm } from './vm-boot';
@@ -29,9 +32,10 @@ async function boot(argv: readonly string[], host: MonitorHost): Promise<number>
     return 0;
   }
   const kernel = checkKernel(argv[located.index]);
-  const config = parseOptions(argv, located.index);
+  const config = { ...parseOptions(argv, located.index), confinement: confinementFromEnv(process.env) };
   const vm = prepareVm(kernel, config, { report: (message) => report(host, message), exit: host.exit });
-  return vm.run();
+  // The empty root is made (and removed at once) on a local filesystem.
+  return vm.run(undefined, existsSync('/run') ? '/run' : tmpdir());
 }
 
 /**

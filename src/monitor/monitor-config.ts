@@ -18,6 +18,21 @@ export interface NetAttachment {
   mac?: Uint8Array;
 }
 
+/**
+ * How a monitor confines itself before its guest runs (monitor/confinement/privilege-drop.ts): as the container's
+ * user when it is not root, else as the dedicated monitor id (RUNCC_MONITOR_UID / RUNCC_MONITOR_GID from `env`).
+ */
+export interface ConfinementRequest {
+  user?: { uid: number; gid: number; additionalGids?: number[] };
+  env: { RUNCC_MONITOR_UID?: string; RUNCC_MONITOR_GID?: string };
+}
+
+/** The confinement asked for by the environment: none when RUNCC_CONFINE=off (for debugging), else the default. */
+export function confinementFromEnv(env: NodeJS.ProcessEnv, user?: ConfinementRequest['user']): ConfinementRequest | undefined {
+  if (env.RUNCC_CONFINE === 'off') return undefined;
+  return { user, env: { RUNCC_MONITOR_UID: env.RUNCC_MONITOR_UID, RUNCC_MONITOR_GID: env.RUNCC_MONITOR_GID } };
+}
+
 export interface MonitorConfig {
   kernelPath: string;
   /** Requested guest memory in MiB, before rounding to the architecture's granule. */
@@ -26,6 +41,8 @@ export interface MonitorConfig {
   guestArgs: string[];
   blocks: BlockAttachment[];
   nets: NetAttachment[];
+  /** Absent: the monitor keeps its privileges (RUNCC_CONFINE=off). */
+  confinement?: ConfinementRequest;
 }
 
 export const DEFAULT_MEM_MIB = 512;

@@ -1,6 +1,8 @@
 // Boots a VM from a checked unikernel and a MonitorConfig, up to the moment the vCPU would start; `run` starts it.
 // `runcc hvt` runs it at once; the OCI runtime holds it prepared until `runcc start`.
+import { tmpdir } from 'node:os';
 import { Manifest } from '../solo5/manifest';
+import { dropPrivileges, monitorIdentity } from './confinement/privilege-drop';
 import { hostArch } from './arch';
 import { GuestArch } from './arch/guest-arch';
 import { encodeCmdline, writeBootInfo } from './boot-info';
@@ -41,10 +43,11 @@ export interface LateBootConfig {
 
 export interface PreparedVm {
   /**
-   * Attaches the late devices, checks that every declared device is attached, writes the boot info and starts the
-   * vCPU; resolves to the guest's exit status.
+   * Attaches the late devices, checks that every declared device is attached, writes the boot info, drops the
+   * monitor's privileges when the config asks (its empty root made in `scratchDir`) and starts the vCPU; resolves
+   * to the guest's exit status.
    */
-  run(late?: LateBootConfig): Promise<number>;
+  run(late?: LateBootConfig, scratchDir?: string): Promise<number>;
 }
 
 /** Opens `path` and checks its ABI1 note and manifest (Solo5's order: before any option is applied). */
@@ -84,7 +87,7 @@ export function prepareVm(kernel: CheckedKernel, config: MonitorConfig, host: Bo
   block.setup(manifest, memory, table);
 
   return {
-    run: (late) => {
+    run: (late, scratchDir = tmpdir()) => {
       if (late) net.attach(late.nets, manifest);
       net.setup(manifest, memory, table, waitSet);
       requireAllAttached(manifest);
@@ -96,6 +99,7 @@ export function prepareVm(kernel: CheckedKernel, config: MonitorConfig, host: Bo
         cmdline: encodeCmdline(late ? late.guestArgs : config.guestArgs),
       });
       startStopTick();
+      if (config.confinement) dropPrivileges(monitorIdentity(config.confinement, scratchDir));
       return new VcpuLoop(vm, memory, arch, table).start();
     },
   };

@@ -2,7 +2,7 @@
 // container side eth0 with 10.88.0.2/24), the guest taking eth0 over through a TAP and tc redirects, pinged from
 // the host; block devices from bind mounts; urunc-style images. Nothing runcc created may remain afterwards.
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUNCC, SLOWDOWN, startProcess } from './monitor-process';
 import { RuntimeHarness, waitUntil } from './runtime-harness';
@@ -48,15 +48,17 @@ class VethNamespace {
 
   /**
    * What runcc may have left: links other than lo, eth0 and eth1, and the state of `dev`'s ingress as the kernel
-   * reports it: no qdisc ('none'), a guest's redirect ('redirect'), or only a gone guest's drop-all ('closed').
+   * reports it: no qdisc ('none'), a guest's redirect ('redirect'), or only a gone guest's drop-all, or a redirect
+   * to a TAP that went with its monitor, both of which drop everything ('closed').
    */
   leftovers(dev = 'eth0'): { links: string[]; ingress: 'none' | 'redirect' | 'closed' | string } {
     const links = (JSON.parse(this.ip('-json', 'link', 'show')) as { ifname: string }[]).map((l) => l.ifname).filter((n) => !['lo', 'eth0', 'eth1'].includes(n));
     const tc = (...args: string[]): any[] => JSON.parse(execFileSync('ip', ['netns', 'exec', this.ns, 'tc', '-json', ...args], { encoding: 'utf8' }) || '[]');
     const qdiscs = tc('qdisc', 'show', 'dev', dev, 'ingress');
     if (qdiscs.length === 0) return { links, ingress: 'none' };
-    const actions = tc('filter', 'show', 'dev', dev, 'ingress').flatMap((f) => (f.options?.actions ?? []) as { kind: string; control_action?: { type: string } }[]);
-    const kinds = actions.map((a) => (a.kind === 'gact' ? a.control_action?.type : a.kind)).sort();
+    const actions = tc('filter', 'show', 'dev', dev, 'ingress').flatMap((f) => (f.options?.actions ?? []) as { kind: string; to_dev?: string; control_action?: { type: string } }[]);
+    const present = new Set((JSON.parse(this.ip('-json', 'link', 'show')) as { ifname: string }[]).map((l) => l.ifname));
+    const kinds = actions.map((a) => (a.kind === 'gact' ? a.control_action?.type : a.kind === 'mirred' && !present.has(a.to_dev ?? '') ? 'drop' : a.kind)).sort();
     if (kinds.length > 0 && kinds.every((k) => k === 'drop')) return { links, ingress: 'closed' };
     if (kinds.length === 1 && kinds[0] === 'mirred') return { links, ingress: 'redirect' };
     return { links, ingress: kinds.join(',') || 'qdisc without filters' };
@@ -132,11 +134,15 @@ describe('a container in a netns with a veth pair', () => {
     const dir = harness.bundle('args-net', ['verbose'], (config) => {
       config.linux.namespaces = [{ type: 'network', path: veth.path }];
     });
-    const creator = startProcess([process.execPath, RUNCC, '--root', harness.root, 'create', '--bundle', dir, 'n-gone']);
+    const log = join(harness.work, 'n-gone.log');
+    const creator = startProcess([process.execPath, RUNCC, '--root', harness.root, '--debug', '--log', log, 'create', '--bundle', dir, 'n-gone']);
     await waitUntil(() => existsSync(join(harness.root, 'n-gone', 'runcc.json')) && harness.state('n-gone').status === 'created', 30_000 * SLOWDOWN);
     expect(harness.runcc(['start', 'n-gone'])).toMatchObject({ status: 0, stderr: '' });
     // Its arguments are its own: nothing declares or shows which words it would read.
     expect((await creator.result).stdout).toBe("Command line: 'verbose'\n");
+    expect(readFileSync(log, 'utf8')).toContain(
+      'level=debug msg="network format none: nothing declares a format and the kernel carries no evidence of one: the guest gets its own arguments"',
+    );
     await waitUntil(() => harness.state('n-gone').status === 'stopped', 10_000 * SLOWDOWN);
     expect(veth.leftovers()).toEqual({ links: [], ingress: 'closed' });
     expect((await hostPing(['-c', '3', '-i', '0.2', '-W', '2', '10.88.0.2'])).received).toBe(0);

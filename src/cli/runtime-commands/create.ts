@@ -44,7 +44,7 @@ async function create(argv: CommandArgs, context: CommandContext, run: boolean):
   const exited = new Promise<number>((done) =>
     launched.child.on('exit', (code, signal) => done(code ?? 128 + (signal ? osConstants.signals[signal] : 0))),
   );
-  startContainer(store, id);
+  await startContainer(store, id);
   if (argv.detach) {
     launched.child.unref();
     return 0;

@@ -1,0 +1,66 @@
+// The process-wide calls that take a monitor's privileges away, as typed functions. Each acts on every thread of
+// the process (glibc applies set*id to all threads; chroot and capabilities are per process here), which is what a
+// multi-threaded node process needs: no thread may keep what the main one dropped.
+import {
+  MADV_DONTDUMP,
+  PR_CAPBSET_DROP,
+  PR_CAP_AMBIENT,
+  PR_CAP_AMBIENT_CLEAR_ALL,
+  PR_SET_DUMPABLE,
+  PR_SET_NO_NEW_PRIVS,
+  EINVAL,
+  errno,
+  libc,
+} from './libc';
+import { scratch } from './native-memory';
+import { SysError } from './sys-error';
+
+function check(result: number, what: string): void {
+  if (result !== 0) throw SysError.last(what);
+}
+
+/** Keeps guest RAM out of core dumps. */
+export function excludeFromCoreDumps(address: number, lengthBytes: number): void {
+  check(libc.madvise(address, lengthBytes, MADV_DONTDUMP), 'madvise(MADV_DONTDUMP)');
+}
+
+/** No core dumps, no ptrace by the same uid, /proc/PID files owned by root. */
+export function setNotDumpable(): void {
+  check(libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), 'prctl(PR_SET_DUMPABLE)');
+}
+
+/** Empties the capability bounding set (needs CAP_SETPCAP: call while still root) and the ambient set. */
+export function dropBoundingAndAmbientCapabilities(): void {
+  for (let cap = 0; cap < 64; cap++) {
+    if (libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) !== 0) {
+      if (errno() === EINVAL) break; // past the kernel's last capability
+      throw SysError.last(`prctl(PR_CAPBSET_DROP, ${cap})`);
+    }
+  }
+  check(libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), 'prctl(PR_CAP_AMBIENT_CLEAR_ALL)');
+}
+
+/**
+ * Makes the process's root (and working directory) the directory at `path`, empty and already removed from the
+ * filesystem: nothing can be reached by name afterwards, and nothing is left behind. Needs CAP_SYS_CHROOT.
+ */
+export function enterRemovedEmptyRoot(path: string, remove: (path: string) => void): void {
+  check(libc.chdir(path), `chdir(${path})`);
+  remove(path);
+  check(libc.chroot('.'), 'chroot');
+  check(libc.chdir('/'), 'chdir(/)');
+}
+
+/** Sets the supplementary groups, then gid and uid (real, effective, saved): capabilities go with uid 0. */
+export function becomeUser(uid: number, gid: number, groups: readonly number[]): void {
+  const list = scratch(Math.max(4, groups.length * 4));
+  groups.forEach((g, i) => list.data.setUint32(i * 4, g, true));
+  check(libc.setgroups(groups.length, list.address), 'setgroups');
+  check(libc.setresgid(gid, gid, gid), `setresgid(${gid})`);
+  check(libc.setresuid(uid, uid, uid), `setresuid(${uid})`);
+}
+
+/** No execve may gain privileges again (set-id bits, file capabilities). */
+export function setNoNewPrivileges(): void {
+  check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 'prctl(PR_SET_NO_NEW_PRIVS)');
+}
