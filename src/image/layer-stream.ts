@@ -18,19 +18,32 @@ export function drain(body: Readable): Promise<void> {
   });
 }
 
-/** A pass-through stream that hashes (sha256) and counts what crosses it. */
+/** The most bytes a stream may carry, and the error when it carries more. */
+export interface ByteLimit {
+  max: number;
+  error: (max: number) => Error;
+}
+
+/**
+ * A pass-through stream that hashes (sha256) and counts what crosses it; with a limit, it fails the moment the count
+ * passes it (before the excess goes further).
+ */
 export class DigestingStream extends Transform {
   private readonly hash: Hash = createHash('sha256');
   private final?: string;
   bytes = 0;
 
-  constructor(private readonly onProgress?: (bytes: number) => void) {
+  constructor(private readonly onProgress?: (bytes: number) => void, private readonly limit?: ByteLimit) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null, data?: Buffer) => void): void {
-    this.hash.update(chunk);
     this.bytes += chunk.length;
+    if (this.limit && this.bytes > this.limit.max) {
+      done(this.limit.error(this.limit.max));
+      return;
+    }
+    this.hash.update(chunk);
     this.onProgress?.(this.bytes);
     done(null, chunk);
   }
