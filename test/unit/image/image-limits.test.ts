@@ -15,15 +15,25 @@ import { unikernelSpecTemplate } from '../../../src/runtime/spec-template';
 import { makeFifo } from '../../../src/ffi/fifo';
 import { Entry, sha256, tarOf, writeLayout } from './image-fixtures';
 
+// A private temporary directory for this file's spool directories: other test files, running at the same time,
+// count theirs in the shared one.
+const sharedTmp = tmpdir();
+const privateTmp = mkdtempSync(join(sharedTmp, 'runcc-limits-tmp-'));
+process.env.TMPDIR = privateTmp;
+afterAll(() => {
+  process.env.TMPDIR = sharedTmp;
+  rmSync(privateTmp, { recursive: true, force: true });
+});
+
 let work: string;
 beforeEach(() => {
-  work = mkdtempSync(join(tmpdir(), 'runcc-limits-test-'));
+  work = mkdtempSync(join(privateTmp, 'work-'));
 });
 afterEach(() => rmSync(work, { recursive: true, force: true }));
 
 const unpack = (image: string, limits?: Partial<UnpackLimits>) =>
   unpackImage({ image, bundle: join(work, 'bundle'), baseSpec: unikernelSpecTemplate(), limits });
-const spoolDirs = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('runcc-unpack-') && !n.startsWith('runcc-unpack-test-'));
+const spoolDirs = (): string[] => readdirSync(privateTmp).filter((n) => n.startsWith('runcc-unpack-'));
 /** Nothing but the image is left in the work directory, and no spool directory in the temporary directory. */
 function nothingLeft(...kept: string[]): void {
   expect(readdirSync(work).sort()).toEqual(kept.sort());
