@@ -1,6 +1,7 @@
 // The container process of a unikernel container: prepares the VM, reports readiness to `runcc create` on fd 3,
 // waits at the start gate (a FIFO that `runcc start` opens), then runs the guest and exits with its status.
 // Usage (by the runtime only): container-monitor STATE_DIR
+import './no-debugger-door';
 import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';

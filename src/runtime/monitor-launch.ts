@@ -25,6 +25,18 @@ const READY_TIMEOUT_MS = 120_000;
 
 const CONTAINER_MONITOR = join(__dirname, '../cli/container-monitor.js');
 
+/** The search path the monitor (and the nsenter/unshare before it, and the ip/tc it runs) gets. */
+export const MONITOR_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * The monitor's whole environment, chosen here rather than inherited: nothing of the caller's reaches it — no
+ * NODE_OPTIONS (`--inspect`, `--require` of any file), no other NODE_* (NODE_PATH, NODE_DEBUG, …), no
+ * LD_PRELOAD, no PATH of the caller's choosing.
+ */
+export function monitorEnvironment(): NodeJS.ProcessEnv {
+  return { PATH: MONITOR_PATH };
+}
+
 /** nsenter/unshare options for the namespaces runcc applies to the monitor: network, uts and ipc. */
 const NAMESPACE_FLAGS: Partial<Record<Namespace['type'], string>> = { network: 'net', uts: 'uts', ipc: 'ipc' };
 
@@ -56,7 +68,7 @@ export interface LaunchedMonitor {
 export function launchMonitor(stateDir: string, namespaces: readonly Namespace[] | undefined, terminalFd?: number): Promise<LaunchedMonitor> {
   const argv = [...namespacePrefix(namespaces), process.execPath, CONTAINER_MONITOR, stateDir];
   const stdio = terminalFd === undefined ? ['inherit', 'inherit', 'inherit', 'pipe'] : [terminalFd, terminalFd, terminalFd, 'pipe'];
-  const child = spawn(argv[0], argv.slice(1), { stdio: stdio as ('inherit' | 'pipe' | number)[], detached: true });
+  const child = spawn(argv[0], argv.slice(1), { stdio: stdio as ('inherit' | 'pipe' | number)[], detached: true, env: monitorEnvironment() });
   return new Promise((resolve, reject) => {
     let said = '';
     const fail = (message: string): void => {
