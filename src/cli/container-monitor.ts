@@ -13,6 +13,7 @@ import { recordedWiring, unwire, wireGuestNetwork } from '../net/container-netwo
 import { guestArgs } from '../net/guest-network-args';
 import { NetworkError } from '../net/network-error';
 import { START_FIFO } from '../runtime/state-store';
+import { SECCOMP_ENV, SECCOMP_MODES, SeccompMode, seccompMode } from '../seccomp/seccomp-filter';
 
 const PROG = 'runcc';
 
@@ -32,12 +33,16 @@ function tellCreator(line: string): void {
 async function main(stateDir: string): Promise<number> {
   let vm;
   let config: ContainerMonitorConfig;
+  let seccomp: SeccompMode | undefined;
   try {
+    seccomp = seccompMode(process.env[SECCOMP_ENV]);
+    if (seccomp === undefined) throw new MonitorError(`${SECCOMP_ENV}=${process.env[SECCOMP_ENV]}: expected one of ${SECCOMP_MODES.join(', ')}`);
     config = JSON.parse(readFileSync(join(stateDir, CONTAINER_MONITOR_CONFIG), 'utf8')) as ContainerMonitorConfig;
     if (config.terminal) takeControllingTerminal(0);
     vm = prepareVm(checkKernel(config.kernelPath), config, {
       report: stderr,
       exit: (code) => process.exit(code),
+      seccomp,
     });
   } catch (error) {
     tellCreator(`error: ${monitorFailure(error).message.replace(/\n/g, '; ')}`);
@@ -49,9 +54,10 @@ async function main(stateDir: string): Promise<number> {
   const gate = await open(join(stateDir, START_FIFO), 'w');
   await gate.close();
   try {
-    // The TAPs go with this process; the redirects on the container's interfaces are undone here when it exits
-    // (and again by `runcc delete`, for a monitor that was killed).
-    process.on('exit', () => unwire(recordedWiring(stateDir)));
+    // The TAPs go with this process; the redirects on the container's interfaces are undone by `runcc delete`, and
+    // also here at exit when the monitor runs without seccomp (under the filter it can no longer run `tc`/`ip`:
+    // no child processes once the guest runs).
+    if (seccomp === 'off') process.on('exit', () => unwire(recordedWiring(stateDir)));
     const network = wireGuestNetwork(config.containerId, config.netDevices, stateDir);
     const late: LateBootConfig = { nets: network.nets, guestArgs: guestArgs(config.netFormat, network.ipv4, config.guestArgs) };
     return await vm.run(late);

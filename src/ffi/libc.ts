@@ -39,7 +39,13 @@ export interface Libc {
   grantpt(fd: number): number;
   unlockpt(fd: number): number;
   ptsname_r(fd: number, bufferAddress: number, length: number): number;
+  prctl(option: number, arg2: number, arg3: number, arg4: number, arg5: number): number;
+  /** seccomp(2), which glibc does not wrap: `syscall(SYS_seccomp, operation, flags, args)`. */
+  seccomp(operation: number, flags: number, argsAddress: number): number;
 }
+
+const syscall: (number: number, ...typedArgs: unknown[]) => number = lib.func('long syscall(long number, ...)');
+const SYS_SECCOMP = 317;
 
 export const libc: Libc = {
   open: lib.func('int open(const char *path, int flags, uint32_t mode)'),
@@ -74,6 +80,8 @@ export const libc: Libc = {
   grantpt: lib.func('int grantpt(int fd)'),
   unlockpt: lib.func('int unlockpt(int fd)'),
   ptsname_r: lib.func('int ptsname_r(int fd, uintptr_t buf, size_t buflen)'),
+  prctl: lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
+  seccomp: (operation, flags, argsAddress) => syscall(SYS_SECCOMP, 'unsigned int', operation, 'unsigned int', flags, 'uintptr_t', argsAddress),
 };
 
 const strerrorNative: (errnum: number) => string = lib.func('const char *strerror(int errnum)');

@@ -15,6 +15,8 @@ import { requireAllAttached } from './modules/device-attachments';
 import { NetModule } from './modules/net-module';
 import { MonitorConfig, NetAttachment } from './monitor-config';
 import { onStopSignal, startStopTick } from './signals';
+import { confine } from './confinement';
+import { SeccompMode } from '../seccomp/seccomp-filter';
 import { VcpuLoop } from './vcpu-loop';
 import { WaitSet } from './wait-set';
 
@@ -30,6 +32,8 @@ export interface BootHost {
   report(message: string): void;
   /** Called when SIGINT or SIGTERM stops the monitor (after "Exiting on signal N" was reported). */
   exit(code: number): never;
+  /** The seccomp filter installed before the first KVM_RUN (`on` unless told otherwise). */
+  seccomp?: SeccompMode;
 }
 
 /** What is known only when the guest starts: the OCI runtime wires the container's network at `runcc start`. */
@@ -96,7 +100,10 @@ export function prepareVm(kernel: CheckedKernel, config: MonitorConfig, host: Bo
         cmdline: encodeCmdline(late ? late.guestArgs : config.guestArgs),
       });
       startStopTick();
-      return new VcpuLoop(vm, memory, arch, table).start();
+      const loop = new VcpuLoop(vm, memory, arch, table);
+      // Last: from here on the monitor makes only the calls of the allowlist (src/seccomp/syscall-allowlist.ts).
+      confine(host.seccomp ?? 'on');
+      return loop.start();
     },
   };
 }

@@ -31,10 +31,13 @@ export const MONITOR_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 /**
  * The monitor's whole environment, chosen here rather than inherited: nothing of the caller's reaches it — no
  * NODE_OPTIONS (`--inspect`, `--require` of any file), no other NODE_* (NODE_PATH, NODE_DEBUG, …), no
- * LD_PRELOAD, no PATH of the caller's choosing.
+ * LD_PRELOAD, no PATH of the caller's choosing — but RUNCC_SECCOMP.
  */
-export function monitorEnvironment(): NodeJS.ProcessEnv {
-  return { PATH: MONITOR_PATH };
+export function monitorEnvironment(callerEnv: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: MONITOR_PATH };
+  // runcc's own switch, documented in docs/security.md, is the one thing passed on.
+  if (callerEnv.RUNCC_SECCOMP !== undefined) env.RUNCC_SECCOMP = callerEnv.RUNCC_SECCOMP;
+  return env;
 }
 
 /** nsenter/unshare options for the namespaces runcc applies to the monitor: network, uts and ipc. */
