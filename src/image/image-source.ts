@@ -2,7 +2,7 @@
 // (old layout: <id>/layer.tar and <digest>.json; new: manifest.json into blobs/sha256). A tar is first spooled to
 // a private directory (streamed; files, directories and links between its files only; names checked), then read
 // like a directory.
-import { closeSync, constants, createReadStream, createWriteStream, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { closeSync, constants, createReadStream, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
 import { entryComponents, symlinkTarget } from './entry-path';
 import { ImageError, settleStreams } from './image-error';
-import { drain } from './layer-stream';
+import { drain, newFileStream } from './layer-stream';
 import { MAX_META_BYTES, TarGate, UnpackBudget } from './tar-gate';
 
 /** Largest JSON document (index, manifest, config) read into memory. */
@@ -143,7 +143,7 @@ async function spool(input: Readable, dir: string, image: string, budget: Unpack
         } else if (header.type === 'file' || header.type === 'contiguous-file') {
           if (parts.length === 0) throw new ImageError(`${image}: entry ${header.name}: not a file name`);
           mkdirSync(dirname(target), { recursive: true });
-          await pipeline(entry as unknown as Readable, createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+          await pipeline(entry as unknown as Readable, newFileStream(target));
         } else if ((header.type === 'symlink' || header.type === 'link') && parts.length > 0) {
           const linkname = header.linkname ?? '';
           const targetParts = header.type === 'link'

@@ -3,7 +3,7 @@
 // paths replaced. Hostile entries are refused with an error naming them: escapes by `..` or absolute names, writes
 // through symbolic links, links leading outside, device nodes, oversized names. (Oversized meta records, too many
 // entries and too many bytes are stopped before this, by the TarGate in front of it.)
-import { chmodSync, createWriteStream, linkSync, lstatSync, lutimesSync, lchownSync, mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, lutimesSync, lchownSync, mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,7 +11,7 @@ import { extract as tarExtract, Header } from 'tar-stream';
 import { makeFifo } from '../ffi/fifo';
 import { entryComponents, MAX_NAME_BYTES, symlinkStaysInside } from './entry-path';
 import { ImageError, settleStreams } from './image-error';
-import { drain } from './layer-stream';
+import { drain, newFileStream } from './layer-stream';
 
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_WHITEOUT = '.wh..wh..opq';
@@ -93,7 +93,7 @@ export class LayerApplier {
     switch (header.type) {
       case 'file':
       case 'contiguous-file':
-        await pipeline(body, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+        await pipeline(body, newFileStream(path));
         break;
       case 'directory':
         if (!existing?.isDirectory()) mkdirSync(path, { mode: 0o700 });

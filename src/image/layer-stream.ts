@@ -1,6 +1,7 @@
 // The byte path of one layer: blob file → digest of the blob → decompression (gzip, zstd or none) → digest of the
 // tar (the diff_id) → the layer applier. Constant memory whatever the layer's size.
 import { createHash, Hash } from 'node:crypto';
+import { WriteStream, createWriteStream, openSync } from 'node:fs';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
@@ -9,6 +10,14 @@ import { LayerCompression } from './image-spec';
 /** `sha256:<hex>` of `bytes`: the digest form of descriptors, diff_ids and blob names. */
 export function sha256Digest(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/**
+ * A new file (it must not exist) as a write stream. Opened synchronously: a stream that opens its file itself does
+ * so later, and when the unpack fails first that file would appear after the cleanup removed the directory.
+ */
+export function newFileStream(path: string): WriteStream {
+  return createWriteStream('', { fd: openSync(path, 'wx', 0o600) });
 }
 
 /** Reads a tar entry's body to its end without keeping it (directories, links, whiteouts). */

@@ -5,7 +5,8 @@
 //
 // To know where each header starts it must skip entry bodies exactly as tar-stream does: the header's size field
 // (octal, or base-256 when its top bit is set), replaced by a pax `size` record when one precedes the entry, no body
-// for directories, bodies padded to 512 bytes.
+// for directories, bodies padded to 512 bytes. An entry whose size is no valid number, and a directory with a size,
+// are refused (tar-stream would wait forever on either).
 import { Transform, TransformCallback } from 'node:stream';
 import { ImageError } from './image-error';
 
@@ -166,9 +167,12 @@ export class TarGate extends Transform {
     let bodySize = size;
     if (this.paxLocalSize) bodySize = parseInt(this.paxLocalSize, 10);
     this.paxLocalSize = undefined;
-    if (isDirectory(block, type)) bodySize = 0;
-    // tar-stream refuses a size that is not a number ≥ 0; it ends the stream there, so nothing is skipped.
-    if (!(bodySize >= 0)) return;
+    // A size field that is no number (a base-256 field with a bad first byte reads as null in tar-stream, whose
+    // entry then waits for its body forever) or a negative one is refused here, before tar-stream sees it.
+    if (!Number.isSafeInteger(bodySize) || bodySize < 0) throw new ImageError(`${this.limits.what}: not a tar: the entry at byte ${at} has an invalid size`);
+    // tar-stream reads no body for a directory, and the entry's stream of one with a size never ends (an unpack
+    // would wait on it forever); no tar writer gives a directory a size.
+    if (isDirectory(block, type) && bodySize !== 0) throw new ImageError(`${this.limits.what}: not a tar: the directory entry at byte ${at} has a size (${bodySize})`);
     this.skip = bodySize + padding(bodySize);
   }
 }
