@@ -93,3 +93,14 @@ test('the listed KVM requests are the ones the monitor issues', () => {
   expect(ALLOWED_IOCTLS.find((i) => i.name === 'KVM_RUN')?.request).toBe(KVM_RUN);
   expect(ALLOWED_IOCTLS.find((i) => i.name === 'KVM_GET_REGS')?.request).toBe(KVM_GET_REGS);
 });
+
+test('docs/security.md lists exactly this allowlist', () => {
+  const doc = readFileSync(require('node:path').resolve(__dirname, '../../../docs/security.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('<!-- allowlist:begin -->'), doc.indexOf('<!-- allowlist:end -->'));
+  const rows = section.split('\n').filter((l) => /^\| (\d+|0x[0-9a-f]+) \|/.test(l));
+  expect(rows).toEqual([
+    ...ALLOWED_CALLS.map((c) => `| ${c.nr} | \`${c.name}\` | ${c.why} |`),
+    ...REFUSED_CALLS.map((c) => `| ${c.nr} | \`${c.name}\` | ${c.errno} | ${c.why} |`),
+    ...ALLOWED_IOCTLS.map((c) => `| 0x${c.request.toString(16)} | \`${c.name}\` | ${c.why} |`),
+  ]);
+});
