@@ -1,6 +1,7 @@
 // The container process of a unikernel container: prepares the VM, reports readiness to `runcc create` on fd 3,
 // waits at the start gate (a FIFO that `runcc start` opens), then runs the guest and exits with its status.
 // Usage (by the runtime only): container-monitor STATE_DIR
+import './no-debugger-door';
 import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { takeControllingTerminal } from '../ffi/console';
@@ -12,6 +13,7 @@ import { guestArgs } from '../net/guest-network-args';
 import { NetworkError } from '../net/network-error';
 import { RuntimeError } from '../runtime/runtime-error';
 import { waitAtStartGate } from '../runtime/start-gate';
+import { SECCOMP_ENV, SECCOMP_MODES, SeccompMode, seccompMode } from '../seccomp/seccomp-filter';
 
 const PROG = 'runcc';
 
@@ -31,12 +33,16 @@ function tellCreator(line: string): void {
 async function main(stateDir: string): Promise<number> {
   let vm;
   let config: ContainerMonitorConfig;
+  let seccomp: SeccompMode | undefined;
   try {
+    seccomp = seccompMode(process.env[SECCOMP_ENV]);
+    if (seccomp === undefined) throw new MonitorError(`${SECCOMP_ENV}=${process.env[SECCOMP_ENV]}: expected one of ${SECCOMP_MODES.join(', ')}`);
     config = JSON.parse(readFileSync(join(stateDir, CONTAINER_MONITOR_CONFIG), 'utf8')) as ContainerMonitorConfig;
     if (config.terminal) takeControllingTerminal(0);
     vm = prepareVm(checkKernel(config.kernelPath), config, {
       report: stderr,
       exit: (code) => process.exit(code),
+      seccomp,
     });
   } catch (error) {
     tellCreator(`error: ${monitorFailure(error).message.replace(/\n/g, '; ')}`);
@@ -50,9 +56,10 @@ async function main(stateDir: string): Promise<number> {
     return 1;
   }
   try {
-    // The TAPs go with this process. The redirects on the container's interfaces are undone by `runcc delete` (a
-    // confined monitor can no longer run tc); an unconfined one undoes them itself as well when it exits.
-    if (!config.confinement) process.on('exit', () => unwire(recordedWiring(stateDir)));
+    // The TAPs go with this process. The redirects on the container's interfaces are undone by `runcc delete`: a
+    // confined monitor can no longer run tc (no capabilities, an empty root, no child processes under seccomp); an
+    // unconfined one without the filter undoes them itself as well when it exits.
+    if (!config.confinement && seccomp === 'off') process.on('exit', () => unwire(recordedWiring(stateDir)));
     const network = wireGuestNetwork(config.containerId, config.netDevices, stateDir);
     const late: LateBootConfig = { nets: network.nets, guestArgs: guestArgs(config.netFormat, network.ipv4, config.guestArgs) };
     return await vm.run(late, stateDir);

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import yargs from 'yargs';
 import { buildImage } from '../image/image-build';
 import { ImageError } from '../image/image-error';
-import { unpackImage } from '../image/image-unpack';
+import { DEFAULT_LIMITS, unpackImage, UnpackLimits } from '../image/image-unpack';
 import { MFT_DEV_BLOCK_BASIC } from '../solo5/abi';
 import { RuntimeError } from '../runtime/runtime-error';
 import { unikernelSpecTemplate } from '../runtime/spec-template';
@@ -63,8 +63,20 @@ async function build(parsed: Record<string, unknown>): Promise<void> {
   process.stdout.write(`${built.manifest.digest}\n`);
 }
 
+/** A positive whole number given to `--NAME`. */
+function count(value: unknown, option: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) fail(`--${option} ${String(value)}: expected a positive whole number`);
+  return n;
+}
+
 async function unpack(parsed: Record<string, unknown>): Promise<void> {
+  const limits: UnpackLimits = {
+    maxEntries: count(parsed['max-entries'], 'max-entries'),
+    maxBytes: count(parsed['max-bytes'], 'max-bytes'),
+  };
   await unpackImage({
+    limits,
     image: String(parsed.image),
     bundle: String(parsed.bundle),
     ref: parsed.ref === undefined ? undefined : String(parsed.ref),
@@ -107,7 +119,9 @@ export function runImageCommand(argv: string[]): void {
         y
           .positional('image', { type: 'string', demandOption: true })
           .option('bundle', { alias: 'b', type: 'string', demandOption: true, describe: 'the bundle directory to create' })
-          .option('ref', { type: 'string', describe: 'NAME:TAG, when the image file holds several' }),
+          .option('ref', { type: 'string', describe: 'NAME:TAG, when the image file holds several' })
+          .option('max-entries', { type: 'string', default: String(DEFAULT_LIMITS.maxEntries), describe: 'refuse an image with more tar entries (all layers together)' })
+          .option('max-bytes', { type: 'string', default: String(DEFAULT_LIMITS.maxBytes), describe: 'refuse an image with more uncompressed tar bytes (all layers together)' }),
       (a) => void run(() => unpack(a))(),
     )
     .demandCommand(1, 'name a command: build or unpack')

@@ -9,6 +9,7 @@ const INSTALL_COMMAND = 'install';
 
 function main(argv: string[]): void {
   if (argv[0] === HVT_COMMAND) {
+    require('./no-debugger-door');
     (require('./hvt-command') as typeof import('./hvt-command')).runHvtCommand(argv.slice(1), 'runcc hvt');
     return;
   }

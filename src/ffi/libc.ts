@@ -39,7 +39,7 @@ export interface Libc {
   grantpt(fd: number): number;
   unlockpt(fd: number): number;
   ptsname_r(fd: number, bufferAddress: number, length: number): number;
-  // Dropping privileges (monitor/confinement): each affects the whole process, every thread included.
+  // Confinement (monitor/confinement): each affects the whole process, every thread included.
   prctl(option: number, arg2: number, arg3: number, arg4: number, arg5: number): number;
   chroot(path: string): number;
   chdir(path: string): number;
@@ -47,7 +47,12 @@ export interface Libc {
   setresgid(rgid: number, egid: number, sgid: number): number;
   setresuid(ruid: number, euid: number, suid: number): number;
   madvise(address: number, length: number, advice: number): number;
+  /** seccomp(2), which glibc does not wrap: `syscall(SYS_seccomp, operation, flags, args)`. */
+  seccomp(operation: number, flags: number, argsAddress: number): number;
 }
+
+const syscall: (number: number, ...typedArgs: unknown[]) => number = lib.func('long syscall(long number, ...)');
+const SYS_SECCOMP = 317;
 
 export const libc: Libc = {
   open: lib.func('int open(const char *path, int flags, uint32_t mode)'),
@@ -89,6 +94,7 @@ export const libc: Libc = {
   setresgid: lib.func('int setresgid(uint32_t rgid, uint32_t egid, uint32_t sgid)'),
   setresuid: lib.func('int setresuid(uint32_t ruid, uint32_t euid, uint32_t suid)'),
   madvise: lib.func('int madvise(uintptr_t addr, size_t length, int advice)'),
+  seccomp: (operation, flags, argsAddress) => syscall(SYS_SECCOMP, 'unsigned int', operation, 'unsigned int', flags, 'uintptr_t', argsAddress),
 };
 
 const strerrorNative: (errnum: number) => string = lib.func('const char *strerror(int errnum)');

@@ -2,7 +2,7 @@
 // (old layout: <id>/layer.tar and <digest>.json; new: manifest.json into blobs/sha256). A tar is first spooled to
 // a private directory (streamed; files, directories and links between its files only; names checked), then read
 // like a directory.
-import { createReadStream, createWriteStream, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { closeSync, constants, createReadStream, existsSync, fstatSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,7 +10,8 @@ import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
 import { entryComponents, symlinkTarget } from './entry-path';
 import { ImageError, settleStreams } from './image-error';
-import { drain } from './layer-stream';
+import { drain, newFileStream } from './layer-stream';
+import { MAX_META_BYTES, TarGate, UnpackBudget } from './tar-gate';
 
 /** Largest JSON document (index, manifest, config) read into memory. */
 const MAX_JSON_BYTES = 4 * 1024 * 1024;
@@ -22,8 +23,8 @@ export class ImageSource {
     private readonly spooled: boolean,
   ) {}
 
-  /** Opens a layout directory, or spools a tar. */
-  static async open(image: string): Promise<ImageSource> {
+  /** Opens a layout directory, or spools a tar (within `budget`: its entries and bytes). */
+  static async open(image: string, budget: UnpackBudget): Promise<ImageSource> {
     let stat;
     try {
       stat = statSync(image);
@@ -33,7 +34,7 @@ export class ImageSource {
     if (stat.isDirectory()) return new ImageSource(realpathSync(image), false);
     const dir = mkdtempSync(join(tmpdir(), 'runcc-unpack-'));
     try {
-      await spool(createReadStream(image), dir, image);
+      await spool(createReadStream(image), dir, image, budget);
     } catch (error) {
       rmSync(dir, { recursive: true, force: true });
       throw error;
@@ -69,9 +70,19 @@ export class ImageSource {
     return readFileSync(path);
   }
 
+  /** A blob's bytes; it must be a regular file (a FIFO or device in a layout directory would never end). */
   stream(relative: string): Readable {
-    if (!this.has(relative)) throw new ImageError(`image: ${relative} is missing`);
-    return createReadStream(this.path(relative));
+    let fd: number;
+    try {
+      fd = openSync(this.path(relative), constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch {
+      throw new ImageError(`image: ${relative} is missing`);
+    }
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
+      throw new ImageError(`image: ${relative} is not a regular file`);
+    }
+    return createReadStream('', { fd });
   }
 
   size(relative: string): number {
@@ -116,8 +127,9 @@ function resolveLinks(dir: string, links: SpooledLink[], image: string): void {
  * Writes the files and directories of an outer image tar under `dir`; links between its files (relative, inside
  * the archive) become hard links. Anything else is refused.
  */
-async function spool(input: Readable, dir: string, image: string): Promise<void> {
+async function spool(input: Readable, dir: string, image: string, budget: UnpackBudget): Promise<void> {
   const extract = tarExtract();
+  const gate = new TarGate({ maxMetaBytes: MAX_META_BYTES, budget, what: image });
   const links: SpooledLink[] = [];
   const consume = (async () => {
     try {
@@ -131,7 +143,7 @@ async function spool(input: Readable, dir: string, image: string): Promise<void>
         } else if (header.type === 'file' || header.type === 'contiguous-file') {
           if (parts.length === 0) throw new ImageError(`${image}: entry ${header.name}: not a file name`);
           mkdirSync(dirname(target), { recursive: true });
-          await pipeline(entry as unknown as Readable, createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+          await pipeline(entry as unknown as Readable, newFileStream(target));
         } else if ((header.type === 'symlink' || header.type === 'link') && parts.length > 0) {
           const linkname = header.linkname ?? '';
           const targetParts = header.type === 'link'
@@ -151,6 +163,6 @@ async function spool(input: Readable, dir: string, image: string): Promise<void>
       throw error;
     }
   })();
-  await settleStreams([pipeline(input, extract as unknown as NodeJS.WritableStream), consume], (error) =>
+  await settleStreams([pipeline(input, gate, extract as unknown as NodeJS.WritableStream), consume], (error) =>
     new ImageError(`${image}: not a readable image archive: ${error.message}`));
 }

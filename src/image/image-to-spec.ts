@@ -1,8 +1,7 @@
 // An image config as a runtime config.json (image-spec conversion.md): Entrypoint+Cmd → args, Env merged,
 // WorkingDir → cwd, User → uid/gid, Labels and the image's properties → annotations.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Spec } from '../oci/runtime-spec';
+import { readRootfsFile } from '../runtime/rootfs-file';
 import { ImageError } from './image-error';
 import { ImageConfig } from './image-spec';
 
@@ -13,12 +12,8 @@ function mergeEnv(base: readonly string[], image: readonly string[]): string[] {
 
 /** Looks `name` up in the rootfs's /etc/passwd or /etc/group (field 3 is the id). */
 function lookupId(rootfs: string, file: 'passwd' | 'group', name: string): { id: number; gid?: number } {
-  let text = '';
-  try {
-    text = readFileSync(join(rootfs, 'etc', file), 'utf8');
-  } catch {
-    // treated as not found
-  }
+  // A missing file is treated as naming nobody.
+  const text = readRootfsFile(rootfs, `/etc/${file}`, { error: (message) => new ImageError(message) })?.toString('utf8') ?? '';
   for (const line of text.split('\n')) {
     const fields = line.split(':');
     if (fields[0] === name && fields.length >= 4) return { id: Number(fields[2]), gid: Number(fields[3]) };

@@ -11,6 +11,18 @@ import { ImageSource } from './image-source';
 import { imageToSpec } from './image-to-spec';
 import { LayerApplier } from './layer-apply';
 import { DigestingStream, decompressor } from './layer-stream';
+import { MAX_META_BYTES, TarGate, UnpackBudget } from './tar-gate';
+
+/** What one unpack may consume; each is a `runcc image unpack` option. */
+export interface UnpackLimits {
+  /** Entries of all layers together (and, separately, of an image archive's own tar). */
+  maxEntries: number;
+  /** Uncompressed tar bytes of all layers together (and, separately, of an image archive). */
+  maxBytes: number;
+}
+
+/** Generous for unikernel images (a kernel, a few disk images); raise them for larger ones. */
+export const DEFAULT_LIMITS: UnpackLimits = { maxEntries: 100_000, maxBytes: 4 * 1024 ** 3 };
 
 export interface UnpackOptions {
   image: string;
@@ -20,6 +32,7 @@ export interface UnpackOptions {
   baseSpec: Spec;
   /** Called as layers are read: layer index (from 1), layer count, blob bytes read, blob size. */
   progress?: (layer: number, layers: number, bytes: number, size: number) => void;
+  limits?: Partial<UnpackLimits>;
 }
 
 export interface UnpackedImage {
@@ -38,24 +51,33 @@ function checkTarget(bundle: string): void {
 export async function unpackImage(options: UnpackOptions): Promise<UnpackedImage> {
   const bundle = resolve(options.bundle);
   checkTarget(bundle);
-  const source = await ImageSource.open(options.image);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const source = await ImageSource.open(options.image, new UnpackBudget(limits.maxEntries, limits.maxBytes));
   const staging = join(dirname(bundle), `.${basename(bundle)}.unpacking-${process.pid}`);
   try {
     const image = await selectImage(source, options.ref);
     const rootfs = join(staging, 'rootfs');
     mkdirSync(rootfs, { recursive: true, mode: 0o755 });
     const applier = new LayerApplier(rootfs);
+    const budget = new UnpackBudget(limits.maxEntries, limits.maxBytes);
     for (const [i, layer] of image.layers.entries()) {
-      const blob = new DigestingStream((bytes) => options.progress?.(i + 1, image.layers.length, bytes, layer.size));
+      const what = `layer ${i + 1} (${layer.path})`;
+      // Counted as it streams: a blob longer than its descriptor is refused before the excess is decompressed.
+      const blob = new DigestingStream((bytes) => options.progress?.(i + 1, image.layers.length, bytes, layer.size), {
+        max: layer.size,
+        error: (max) => new ImageError(`${what}: the blob is larger than the ${max} bytes its descriptor says`),
+      });
       const tar = new DigestingStream();
-      const applying = applier.apply(tar);
-      await settleStreams([pipeline(source.stream(layer.path), blob, decompressor(layer.compression), tar), applying], (error) =>
-        new ImageError(`layer ${i + 1} (${layer.path}): ${error.message}`));
+      const gate = new TarGate({ maxMetaBytes: MAX_META_BYTES, budget, what });
+      const applying = applier.apply(gate);
+      await settleStreams([pipeline(source.stream(layer.path), blob, decompressor(layer.compression), tar, gate), applying], (error) =>
+        new ImageError(`${what}: ${error.message}`));
+      if (blob.bytes !== layer.size) throw new ImageError(`${what}: the blob has ${blob.bytes} bytes, its descriptor says ${layer.size}`);
       if (layer.digest !== undefined && blob.digest() !== layer.digest) {
-        throw new ImageError(`layer ${i + 1} (${layer.path}): digest mismatch: the blob is ${blob.digest()}, the manifest says ${layer.digest}`);
+        throw new ImageError(`${what}: digest mismatch: the blob is ${blob.digest()}, the manifest says ${layer.digest}`);
       }
       const diffId = tar.digest();
-      if (diffId !== layer.diffId) throw new ImageError(`layer ${i + 1} (${layer.path}): diff_id mismatch: the tar is ${diffId}, the config says ${layer.diffId}`);
+      if (diffId !== layer.diffId) throw new ImageError(`${what}: diff_id mismatch: the tar is ${diffId}, the config says ${layer.diffId}`);
     }
     const spec = imageToSpec(options.baseSpec, image.config, rootfs);
     writeFileSync(join(staging, 'config.json'), `${JSON.stringify(spec, null, 2)}\n`);

@@ -1,8 +1,9 @@
 // Applies one uncompressed layer tar onto a root filesystem (image-spec layer.md): entries in order, whiteouts
 // (`.wh.NAME` removes NAME from lower layers; `.wh..wh..opq` empties a directory of its lower contents), existing
 // paths replaced. Hostile entries are refused with an error naming them: escapes by `..` or absolute names, writes
-// through symbolic links, links leading outside, device nodes, oversized names.
-import { chmodSync, createWriteStream, linkSync, lstatSync, lutimesSync, lchownSync, mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+// through symbolic links, links leading outside, device nodes, oversized names. (Oversized meta records, too many
+// entries and too many bytes are stopped before this, by the TarGate in front of it.)
+import { chmodSync, linkSync, lstatSync, lutimesSync, lchownSync, mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,12 +11,10 @@ import { extract as tarExtract, Header } from 'tar-stream';
 import { makeFifo } from '../ffi/fifo';
 import { entryComponents, MAX_NAME_BYTES, symlinkStaysInside } from './entry-path';
 import { ImageError, settleStreams } from './image-error';
-import { drain } from './layer-stream';
+import { drain, newFileStream } from './layer-stream';
 
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_WHITEOUT = '.wh..wh..opq';
-/** pax records beyond this are a hostile header (tar-stream holds them in memory). */
-const MAX_PAX_BYTES = 64 * 1024;
 
 function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {
   try {
@@ -68,7 +67,6 @@ export class LayerApplier {
 
   private async entry(header: Header, body: Readable): Promise<void> {
     const name = header.name;
-    if (header.pax && JSON.stringify(header.pax).length > MAX_PAX_BYTES) throw new ImageError(`entry ${name.slice(0, 64)}: pax header larger than ${MAX_PAX_BYTES} bytes`);
     const parts = entryComponents(name);
     if (parts.length === 0) return drain(body);
     const base = parts[parts.length - 1];
@@ -95,7 +93,7 @@ export class LayerApplier {
     switch (header.type) {
       case 'file':
       case 'contiguous-file':
-        await pipeline(body, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+        await pipeline(body, newFileStream(path));
         break;
       case 'directory':
         if (!existing?.isDirectory()) mkdirSync(path, { mode: 0o700 });

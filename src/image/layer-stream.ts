@@ -1,6 +1,7 @@
 // The byte path of one layer: blob file → digest of the blob → decompression (gzip, zstd or none) → digest of the
 // tar (the diff_id) → the layer applier. Constant memory whatever the layer's size.
 import { createHash, Hash } from 'node:crypto';
+import { WriteStream, createWriteStream, openSync } from 'node:fs';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
@@ -11,6 +12,14 @@ export function sha256Digest(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
+/**
+ * A new file (it must not exist) as a write stream. Opened synchronously: a stream that opens its file itself does
+ * so later, and when the unpack fails first that file would appear after the cleanup removed the directory.
+ */
+export function newFileStream(path: string): WriteStream {
+  return createWriteStream('', { fd: openSync(path, 'wx', 0o600) });
+}
+
 /** Reads a tar entry's body to its end without keeping it (directories, links, whiteouts). */
 export function drain(body: Readable): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -18,19 +27,32 @@ export function drain(body: Readable): Promise<void> {
   });
 }
 
-/** A pass-through stream that hashes (sha256) and counts what crosses it. */
+/** The most bytes a stream may carry, and the error when it carries more. */
+export interface ByteLimit {
+  max: number;
+  error: (max: number) => Error;
+}
+
+/**
+ * A pass-through stream that hashes (sha256) and counts what crosses it; with a limit, it fails the moment the count
+ * passes it (before the excess goes further).
+ */
 export class DigestingStream extends Transform {
   private readonly hash: Hash = createHash('sha256');
   private final?: string;
   bytes = 0;
 
-  constructor(private readonly onProgress?: (bytes: number) => void) {
+  constructor(private readonly onProgress?: (bytes: number) => void, private readonly limit?: ByteLimit) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null, data?: Buffer) => void): void {
-    this.hash.update(chunk);
     this.bytes += chunk.length;
+    if (this.limit && this.bytes > this.limit.max) {
+      done(this.limit.error(this.limit.max));
+      return;
+    }
+    this.hash.update(chunk);
     this.onProgress?.(this.bytes);
     done(null, chunk);
   }

@@ -6,6 +6,7 @@ import { confinementFromEnv } from './monitor-config';
 import { monitorFailure } from './monitor-error';
 import { locateKernel, parseOptions, usageText } from './options';
 import { checkKernel, prepareVm } from './vm-boot';
+import { SeccompMode } from '../seccomp/seccomp-filter';
 
 export interface MonitorHost {
   /** Program name used as the message prefix and in the usage text ("runcc-hvt"). */
@@ -15,6 +16,8 @@ export interface MonitorHost {
   writeStderr(text: string): void;
   /** Ends the process at once (signals). */
   exit(code: number): never;
+  /** The seccomp filter mode (RUNCC_SECCOMP). */
+  seccomp?: SeccompMode;
 }
 
 function report(host: MonitorHost, message: string): void {
@@ -33,7 +36,7 @@ async function boot(argv: readonly string[], host: MonitorHost): Promise<number>
   }
   const kernel = checkKernel(argv[located.index]);
   const config = { ...parseOptions(argv, located.index), confinement: confinementFromEnv(process.env) };
-  const vm = prepareVm(kernel, config, { report: (message) => report(host, message), exit: host.exit });
+  const vm = prepareVm(kernel, config, { report: (message) => report(host, message), exit: host.exit, seccomp: host.seccomp });
   // The empty root is made (and removed at once) on a local filesystem.
   return vm.run(undefined, existsSync('/run') ? '/run' : tmpdir());
 }

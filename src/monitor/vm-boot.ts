@@ -17,6 +17,8 @@ import { requireAllAttached } from './modules/device-attachments';
 import { NetModule } from './modules/net-module';
 import { MonitorConfig, NetAttachment } from './monitor-config';
 import { onStopSignal, startStopTick } from './signals';
+import { confine } from './confinement/seccomp-install';
+import { SeccompMode } from '../seccomp/seccomp-filter';
 import { VcpuLoop } from './vcpu-loop';
 import { WaitSet } from './wait-set';
 
@@ -32,6 +34,8 @@ export interface BootHost {
   report(message: string): void;
   /** Called when SIGINT or SIGTERM stops the monitor (after "Exiting on signal N" was reported). */
   exit(code: number): never;
+  /** The seccomp filter installed before the first KVM_RUN (`on` unless told otherwise). */
+  seccomp?: SeccompMode;
 }
 
 /** What is known only when the guest starts: the OCI runtime wires the container's network at `runcc start`. */
@@ -99,8 +103,11 @@ export function prepareVm(kernel: CheckedKernel, config: MonitorConfig, host: Bo
         cmdline: encodeCmdline(late ? late.guestArgs : config.guestArgs),
       });
       startStopTick();
+      const loop = new VcpuLoop(vm, memory, arch, table);
       if (config.confinement) dropPrivileges(monitorIdentity(config.confinement, scratchDir));
-      return new VcpuLoop(vm, memory, arch, table).start();
+      // Last: from here on the monitor makes only the calls of the allowlist (src/seccomp/syscall-allowlist.ts).
+      confine(host.seccomp ?? 'on');
+      return loop.start();
     },
   };
 }

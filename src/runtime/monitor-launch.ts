@@ -25,6 +25,21 @@ const READY_TIMEOUT_MS = 120_000;
 
 const CONTAINER_MONITOR = join(__dirname, '../cli/container-monitor.js');
 
+/** The search path the monitor (and the nsenter/unshare before it, and the ip/tc it runs) gets. */
+export const MONITOR_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * The monitor's whole environment, chosen here rather than inherited: nothing of the caller's reaches it — no
+ * NODE_OPTIONS (`--inspect`, `--require` of any file), no other NODE_* (NODE_PATH, NODE_DEBUG, …), no
+ * LD_PRELOAD, no PATH of the caller's choosing — but RUNCC_SECCOMP.
+ */
+export function monitorEnvironment(callerEnv: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: MONITOR_PATH };
+  // runcc's own switch, documented in docs/security.md, is the one thing passed on.
+  if (callerEnv.RUNCC_SECCOMP !== undefined) env.RUNCC_SECCOMP = callerEnv.RUNCC_SECCOMP;
+  return env;
+}
+
 /** nsenter/unshare options for the namespaces runcc applies to the monitor: network, uts and ipc. */
 const NAMESPACE_FLAGS: Partial<Record<Namespace['type'], string>> = { network: 'net', uts: 'uts', ipc: 'ipc' };
 
@@ -72,7 +87,7 @@ export function launchMonitor(
 ): Promise<LaunchedMonitor> {
   const argv = [...cgroupJoinPrefix(cgroupDir), ...namespacePrefix(namespaces), process.execPath, CONTAINER_MONITOR, stateDir];
   const stdio = terminalFd === undefined ? ['inherit', 'inherit', 'inherit', 'pipe'] : [terminalFd, terminalFd, terminalFd, 'pipe'];
-  const child = spawn(argv[0], argv.slice(1), { stdio: stdio as ('inherit' | 'pipe' | number)[], detached: true });
+  const child = spawn(argv[0], argv.slice(1), { stdio: stdio as ('inherit' | 'pipe' | number)[], detached: true, env: monitorEnvironment() });
   return new Promise((resolve, reject) => {
     let said = '';
     const fail = (message: string): void => {

@@ -12,6 +12,7 @@ import { HVT_ABI_TARGET, MFT_DEV_BLOCK_BASIC, MFT_DEV_NET_BASIC, SOLO5_ABI1_NOTE
 import { Manifest, manifestProblem } from '../solo5/manifest';
 import { BlockAttachment } from '../monitor/monitor-config';
 import { Bundle, pathInRootfs } from './bundle';
+import { readRootfsFile } from './rootfs-file';
 import { RuntimeError } from './runtime-error';
 import { NET_FORMATS, NetConfigFormat } from '../net/guest-network-args';
 import { DetectedFormat, detectNetFormat } from './kernel-family';
@@ -82,12 +83,8 @@ export function hvtKernel(path: string): HvtKernel | undefined {
  */
 function keysFrom(bundle: Bundle, prefix: string, file: string, decode: (value: string) => string, kind: string): Record<string, string> {
   const merged: Record<string, string> = {};
-  let text: string | undefined;
-  try {
-    text = readFileSync(pathInRootfs(bundle.rootfs, file), 'utf8');
-  } catch {
-    // no such file: annotations only
-  }
+  // Missing: annotations only.
+  const text = readRootfsFile(bundle.rootfs, file)?.toString('utf8');
   if (text !== undefined) {
     let parsed: unknown;
     try {

@@ -1,9 +1,13 @@
-// Deciding what a bundle runs: the hvt ABI note, runcc and urunc annotations, /urunc.json, bind-mounted blocks.
+// Deciding what a bundle runs: the hvt ABI note, runcc and urunc annotations, /urunc.json, bind-mounted blocks;
+// hostile /runcc.json and /urunc.json (FIFOs, links to host files, oversized).
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Bundle } from '../../../src/runtime/bundle';
 import { hvtKernel, imageNetFormat, resolveUnikernel } from '../../../src/runtime/unikernel';
+import { MAX_ROOTFS_FILE_BYTES } from '../../../src/runtime/rootfs-file';
+import { RuntimeError } from '../../../src/runtime/runtime-error';
+import { makeFifo } from '../../../src/ffi/fifo';
 import { Spec } from '../../../src/oci/runtime-spec';
 
 const BUILD = resolve(__dirname, '../../../bundle-examples/build');
@@ -164,4 +168,33 @@ test('image build records the format it is told, else the detected one, else non
   expect(imageNetFormat(undefined, { 'org.runcc.net-format': 'none' }, detected('args-net-runcc.hvt'))).toBe('none');
   expect(() => imageNetFormat('yaml', {}, undefined)).toThrow('--net-format: "yaml" is not one of none, runcc, mirage, rumprun, unikraft');
   expect(() => imageNetFormat(undefined, { 'org.runcc.net-format': 'x' }, undefined)).toThrow('--annotation org.runcc.net-format: "x" is not one of');
+});
+
+describe.each(['/runcc.json', '/urunc.json'])('%s in the rootfs is read safely', (file) => {
+  const spec = { process: { args: ['/net.hvt'], cwd: '/' } };
+
+  test('a FIFO is refused at once instead of hanging create', () => {
+    makeFifo(join(dir, 'rootfs', file), 0o600);
+    expect(() => resolveUnikernel(bundleOf(spec))).toThrow(new RuntimeError(`${file} in the root filesystem: must be a regular file, not a FIFO`));
+  });
+
+  test('an absolute link to the host’s /etc/passwd reads the rootfs’s (absent here: no keys), never the host’s', () => {
+    symlinkSync('/etc/passwd', join(dir, 'rootfs', file));
+    expect(resolveUnikernel(bundleOf(spec))).toMatchObject({ kernelPath: join(dir, 'rootfs/net.hvt'), netFormat: 'runcc' });
+    // With the rootfs's own /etc/passwd there, that file is the one read (and it is no JSON).
+    mkdirSync(join(dir, 'rootfs/etc'));
+    writeFileSync(join(dir, 'rootfs/etc/passwd'), 'root:x:0:0::/:/bin/sh\n');
+    expect(() => resolveUnikernel(bundleOf(spec))).toThrow(`${file} in the rootfs: Unexpected token`);
+  });
+
+  test('a link to itself, a directory, and an oversized file are refused', () => {
+    symlinkSync(file, join(dir, 'rootfs', file));
+    expect(() => resolveUnikernel(bundleOf(spec))).toThrow(new RuntimeError(`${file} in the root filesystem: too many levels of symbolic links`));
+    rmSync(join(dir, 'rootfs', file));
+    mkdirSync(join(dir, 'rootfs', file));
+    expect(() => resolveUnikernel(bundleOf(spec))).toThrow(new RuntimeError(`${file} in the root filesystem: must be a regular file, not a directory`));
+    rmSync(join(dir, 'rootfs', file), { recursive: true });
+    writeFileSync(join(dir, 'rootfs', file), Buffer.alloc(MAX_ROOTFS_FILE_BYTES + 1, 0x20));
+    expect(() => resolveUnikernel(bundleOf(spec))).toThrow(new RuntimeError(`${file} in the root filesystem: larger than ${MAX_ROOTFS_FILE_BYTES} bytes`));
+  });
 });
