@@ -148,12 +148,51 @@ function namespacesAt(value: unknown, path: string): Namespace[] {
   });
 }
 
+/** The runtime-spec's seccomp actions (config-linux.md). */
+const SECCOMP_ACTIONS = [
+  'SCMP_ACT_KILL',
+  'SCMP_ACT_KILL_PROCESS',
+  'SCMP_ACT_KILL_THREAD',
+  'SCMP_ACT_TRAP',
+  'SCMP_ACT_ERRNO',
+  'SCMP_ACT_TRACE',
+  'SCMP_ACT_ALLOW',
+  'SCMP_ACT_LOG',
+  'SCMP_ACT_NOTIFY',
+];
+
+function seccompActionAt(value: unknown, path: string): string {
+  const action = stringAt(value, path);
+  if (!SECCOMP_ACTIONS.includes(action)) throw new SpecError(path, `must be one of ${SECCOMP_ACTIONS.join(', ')}, got "${action}"`);
+  return action;
+}
+
+/**
+ * linux.seccomp is checked, not applied: it describes the system calls of a Linux process, and a unikernel makes
+ * none — its guest talks to the monitor through hypercalls, and the monitor carries runcc's own filter.
+ */
+function checkSeccompAt(value: unknown, path: string): void {
+  const s = objectAt(value, path);
+  seccompActionAt(s.defaultAction, `${path}.defaultAction`);
+  optional(s.architectures, `${path}.architectures`, stringArrayAt);
+  optional(s.flags, `${path}.flags`, stringArrayAt);
+  if (s.syscalls === undefined) return;
+  if (!Array.isArray(s.syscalls)) throw new SpecError(`${path}.syscalls`, 'must be an array');
+  s.syscalls.forEach((entry, i) => {
+    const e = objectAt(entry, `${path}.syscalls[${i}]`);
+    const names = stringArrayAt(e.names, `${path}.syscalls[${i}].names`);
+    if (names.length === 0) throw new SpecError(`${path}.syscalls[${i}].names`, 'must name at least one system call');
+    seccompActionAt(e.action, `${path}.syscalls[${i}].action`);
+  });
+}
+
 function linuxAt(value: unknown, path: string): Linux {
   const l = objectAt(value, path);
   const linux: Linux = {
     namespaces: optional(l.namespaces, `${path}.namespaces`, namespacesAt),
     cgroupsPath: optional(l.cgroupsPath, `${path}.cgroupsPath`, stringAt),
   };
+  if (l.seccomp !== undefined) checkSeccompAt(l.seccomp, `${path}.seccomp`);
   if (l.resources !== undefined) {
     const r = objectAt(l.resources, `${path}.resources`);
     linux.resources = {};

@@ -76,4 +76,17 @@ describe('validateSpec', () => {
   test('refuses a document that is not an object', () => {
     expect(() => validateSpec([])).toThrow(new SpecError('', 'must be an object'));
   });
+
+  test('linux.seccomp is validated (not applied: a unikernel makes no system calls)', () => {
+    const docker = { defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' }] };
+    expect(() => validateSpec({ ...JSON.parse(JSON.stringify(VALID)), linux: { seccomp: docker } })).not.toThrow();
+    expect(problem((d) => (d.linux.seccomp = { ...docker, defaultAction: 'ALLOW' }))).toBe(
+      'linux.seccomp.defaultAction: must be one of SCMP_ACT_KILL, SCMP_ACT_KILL_PROCESS, SCMP_ACT_KILL_THREAD, SCMP_ACT_TRAP, SCMP_ACT_ERRNO, SCMP_ACT_TRACE, SCMP_ACT_ALLOW, SCMP_ACT_LOG, SCMP_ACT_NOTIFY, got "ALLOW"',
+    );
+    expect(problem((d) => (d.linux.seccomp = { ...docker, syscalls: [{ names: [], action: 'SCMP_ACT_ALLOW' }] }))).toBe(
+      'linux.seccomp.syscalls[0].names: must name at least one system call',
+    );
+    expect(problem((d) => (d.linux.seccomp = { ...docker, syscalls: [{ names: ['read'], action: 'SCMP_ACT_NOPE' }] }))).toMatch(/^linux\.seccomp\.syscalls\[0\]\.action: must be one of/);
+    expect(problem((d) => (d.linux.seccomp = 'unconfined'))).toBe('linux.seccomp: must be an object');
+  });
 });
