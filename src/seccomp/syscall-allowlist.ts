@@ -99,6 +99,7 @@ export const ALLOWED_IOCTLS: readonly AllowedIoctl[] = [
   { name: 'KVM_GET_REGS', request: 0x8090ae81, why: 'the guest\'s rip in fatal-error messages' },
   { name: 'FIONBIO', request: 0x5421, why: 'libuv making a new fd non-blocking' },
   { name: 'FIOCLEX', request: 0x5451, why: 'libuv marking a new fd close-on-exec' },
-  { name: 'TCGETS', request: 0x5401, why: 'node asking whether stdio is a terminal (isatty)' },
+  { name: 'TCGETS', request: 0x5401, why: 'node asking whether stdio is a terminal (isatty), and reading its modes at exit' },
+  { name: 'TCSETS', request: 0x5402, why: 'node restoring a terminal\'s modes on stdio at exit (a terminal container)' },
   { name: 'TIOCGWINSZ', request: 0x5413, why: 'node reading a terminal\'s size on SIGWINCH' },
 ];
