@@ -2,8 +2,9 @@
 // runcc-hvt), the container monitor's environment chosen by runcc (nothing of the caller's NODE_OPTIONS), and the
 // seccomp filter on every thread of a running guest. What is checked is the kernel's view: /proc/PID/status,
 // /proc/PID/environ and the TCP tables of the monitor's network namespace.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { SLOWDOWN, startMonitor, unikernel } from './monitor-process';
+import { RUNCC_HVT, SLOWDOWN, startMonitor, unikernel } from './monitor-process';
 import { RuntimeHarness, waitUntil } from './runtime-harness';
 
 jest.setTimeout(30_000 * SLOWDOWN);
@@ -50,8 +51,8 @@ describe('a running unikernel container', () => {
   let pid: number;
 
   beforeAll(async () => {
-    // A caller whose NODE_OPTIONS would open an inspector in every node process it starts.
-    const env = { ...process.env, NODE_OPTIONS: '--inspect=127.0.0.1:9230', NODE_DEBUG: 'net' };
+    // A caller whose NODE_OPTIONS (inherited) would point node's inspector at a port of its choosing.
+    const env = { ...process.env, NODE_OPTIONS: '--inspect-port=127.0.0.1:9230', NODE_DEBUG: 'nothing' };
     const dir = harness.bundle('spin', []);
     expect(harness.runcc(['create', '--bundle', dir, 'confined'], env)).toMatchObject({ status: 0 });
     expect(harness.runcc(['start', 'confined'], env)).toMatchObject({ status: 0, stderr: '' });
@@ -65,7 +66,9 @@ describe('a running unikernel container', () => {
 
   test('its environment is runcc’s choice: no NODE_OPTIONS, no other NODE_*', () => {
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter((e) => e !== '');
-    expect(environ).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+    // RUNCC_SECCOMP, runcc's own switch, is the one variable passed on (when the suite runs with it set).
+    const passed = process.env.RUNCC_SECCOMP === undefined ? [] : [`RUNCC_SECCOMP=${process.env.RUNCC_SECCOMP}`];
+    expect(environ).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...passed]);
   });
 
   test('every thread runs under the seccomp filter, with no_new_privs', () => {
@@ -100,4 +103,26 @@ test('runcc-hvt opens no inspector on SIGUSR1 and keeps running the guest', asyn
   const result = await monitor.result;
   expect(result.status).toBe(1);
   expect(result.stderr).toContain('Exiting on signal 15');
+});
+
+test('on a terminal the guest’s status is the monitor’s: node restoring the terminal at exit is within the filter', () => {
+  // script(1) gives the monitor a pty as stdio, as a terminal container has; node resets its modes at exit.
+  const r = spawnSync('script', ['-qec', `${process.execPath} ${RUNCC_HVT} ${unikernel('exitcode')} 7; echo "status=$?"`, '/dev/null'], { encoding: 'utf8' });
+  expect(r.stdout).toContain('status=7');
+});
+
+test('the switch: RUNCC_SECCOMP=off runs the guest without the filter, log with it, and a bad value is refused', async () => {
+  for (const [mode, expected] of [['off', '0'], ['log', '2']] as const) {
+    const monitor = startMonitor([unikernel('spin')], undefined, { RUNCC_SECCOMP: mode });
+    try {
+      await monitor.waitForStdout('spinning');
+      await sleep(500 * SLOWDOWN);
+      expect({ mode, seccomp: [...new Set(threadStatus(monitor.child.pid!, 'Seccomp'))] }).toEqual({ mode, seccomp: [expected] });
+    } finally {
+      monitor.child.kill('SIGTERM');
+    }
+    await monitor.result;
+  }
+  const bad = spawnSync(process.execPath, [RUNCC_HVT, unikernel('hello')], { encoding: 'utf8', env: { ...process.env, RUNCC_SECCOMP: 'bogus' } });
+  expect({ status: bad.status, stderr: bad.stderr }).toEqual({ status: 1, stderr: 'runcc-hvt: RUNCC_SECCOMP=bogus: expected one of on, log, off\n' });
 });

@@ -34,14 +34,14 @@ export function monitorArgv(args: readonly string[], bin = RUNCC_HVT): string[] 
   return [process.execPath, bin, ...args];
 }
 
-export function startMonitor(args: readonly string[], bin = RUNCC_HVT): RunningMonitor {
-  return startProcess(monitorArgv(args, bin));
+export function startMonitor(args: readonly string[], bin = RUNCC_HVT, env?: NodeJS.ProcessEnv): RunningMonitor {
+  return startProcess(monitorArgv(args, bin), env);
 }
 
-/** Starts any command (e.g. the monitor inside a network namespace) and collects its output. */
-export function startProcess(argv: readonly string[]): RunningMonitor {
+/** Starts any command (e.g. the monitor inside a network namespace; `env`: variables added to the test's own) and collects its output. */
+export function startProcess(argv: readonly string[], env?: NodeJS.ProcessEnv): RunningMonitor {
   const started = process.hrtime.bigint();
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
   let stdout = '';
   let stderr = '';
   const waiters: { text: string; resolve: () => void }[] = [];
