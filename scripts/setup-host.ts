@@ -3,28 +3,14 @@
 // Usage: setup-host [demo|test] [--dry-run]      (`npm run demo`, `npm test` and .ci/run call it)
 // No service may start: docker and containerd run only where the tests start them (inside the sandbox VM).
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hasCommand } from '../src/host/commands';
 import { hostHasKvm } from '../src/host/kvm-device';
 import { HostPackage, HostView, SetupScope, aptCommands, installedPackages, missingPackages } from './setup/host-packages';
 
 const DPKG_STATUS = '/var/lib/dpkg/status';
 /** Debian's hook that invoke-rc.d asks before starting a service; exit 101 means "not allowed". */
 const POLICY_RC_D = '/usr/sbin/policy-rc.d';
-// Non-root PATHs on Debian lack the sbin folders, where ip and modprobe live.
-const EXTRA_COMMAND_DIRS = ['/usr/sbin', '/sbin'];
-
-function hasCommand(name: string): boolean {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...EXTRA_COMMAND_DIRS].filter(Boolean);
-  return dirs.some((dir) => {
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 function hostView(): HostView {
   return { installed: installedPackages(readFileSync(DPKG_STATUS, 'utf8')), hasCommand, hardwareKvm: hostHasKvm() };

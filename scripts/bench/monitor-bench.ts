@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { deviceFigures } from './device-bench';
 
 const ROOT = join(__dirname, '../../..');
-const RUNCC_HVT = join(ROOT, 'dist/src/cli/runcc-hvt.js');
-const RUNCC = join(ROOT, 'dist/src/cli/main.js');
+const RUNCC_HVT = join(ROOT, 'dist/cli/runcc-hvt.js');
+const RUNCC = join(ROOT, 'dist/cli/main.js');
 const CHILD_RSS = join(__dirname, 'child-rss.js');
 const RUNS = Number(process.env.RUNCC_BENCH_RUNS ?? 15);
 const inSandbox = process.env.RUNCC_IN_SANDBOX === '1';
