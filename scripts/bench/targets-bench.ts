@@ -74,9 +74,12 @@ function helloBundle(dir: string): void {
   }));
 }
 
-/** The footprint of runcc-hvt while `spin` runs (it announces itself, then never exits the guest). */
-async function runningMonitorFootprint(): Promise<Footprint> {
-  const child = spawn(process.execPath, [RUNCC_HVT, unikernel('spin')], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * The footprint of runcc-hvt while `spin` runs (it announces itself, then never exits the guest), under node
+ * `flags` and extra environment variables.
+ */
+async function runningMonitorFootprint(flags: readonly string[] = [], env: Record<string, string> = {}): Promise<Footprint> {
+  const child = spawn(process.execPath, [...flags, RUNCC_HVT, unikernel('spin')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   try {
     await new Promise<void>((resolve, reject) => {
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => chunk.includes('spinning') && resolve());
@@ -158,6 +161,29 @@ export async function targetRows(solo5Hvt?: string): Promise<TargetRow[]> {
   }
 }
 
+/** Node settings that might cut the monitor's memory; each is measured against none (RUNCC_BENCH_FLAGS=1). */
+const MEMORY_SETTINGS: { name: string; flags: string[]; env: Record<string, string> }[] = [
+  { name: 'none', flags: [], env: {} },
+  { name: '--max-semi-space-size=1', flags: ['--max-semi-space-size=1'], env: {} },
+  { name: '--v8-pool-size=0', flags: ['--v8-pool-size=0'], env: {} },
+  { name: 'UV_THREADPOOL_SIZE=1', flags: [], env: { UV_THREADPOOL_SIZE: '1' } },
+  { name: '--max-old-space-size=16', flags: ['--max-old-space-size=16'], env: {} },
+  { name: '--lite-mode', flags: ['--lite-mode'], env: {} },
+];
+
+/** USS of runcc-hvt running spin under each setting (median of 3), as a Markdown table. */
+export async function memorySettingsTable(): Promise<string> {
+  const rows: string[] = [];
+  for (const setting of MEMORY_SETTINGS) {
+    const samples: Footprint[] = [];
+    for (let i = 0; i < 3; i++) samples.push(await runningMonitorFootprint(setting.flags, setting.env));
+    const uss = median(samples.map((f) => f.ussBytes)) / MiB;
+    const pss = median(samples.map((f) => f.pssBytes)) / MiB;
+    rows.push(`| ${setting.name} | ${uss.toFixed(1)} MiB | ${pss.toFixed(1)} MiB |`);
+  }
+  return `| node setting (runcc-hvt, spin running) | USS | PSS |\n|---|---|---|\n${rows.join('\n')}\n`;
+}
+
 export function targetTable(rows: readonly TargetRow[]): string {
   const lines = rows.map((row) => {
     const value = row.ratio === undefined ? 'n/a' : row.unit === 'ratio' ? `${row.ratio.toFixed(2)}×` : `${row.ratio.toFixed(1)} MiB`;
@@ -175,7 +201,10 @@ if (require.main === module) {
     process.exit(1);
   }
   targetRows(solo5Hvt).then(
-    (rows) => process.stdout.write(targetTable(rows)),
+    async (rows) => {
+      process.stdout.write(targetTable(rows));
+      if (process.env.RUNCC_BENCH_FLAGS === '1') process.stdout.write(`\n${await memorySettingsTable()}`);
+    },
     (error: unknown) => {
       process.stderr.write(`targets-bench: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(1);
