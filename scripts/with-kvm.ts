@@ -1,23 +1,12 @@
 // Runs a command where /dev/kvm works: natively when the host has it, otherwise inside the sandbox VM.
 // Usage: with-kvm [--sandbox] [--timeout=SECONDS] [--mem=MIB] [--] COMMAND [ARGS...]
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { hostHasKvm } from '../src/host/kvm-device';
 import { runInSandbox, sandboxEnv } from './sandbox/run-in-sandbox';
 import { SandboxSetupError } from './sandbox/sandbox-image';
 
-/**
- * True when /dev/kvm opens and is backed by hardware virtualization (kvm_intel or kvm_amd). Some cloud VMs offer a
- * /dev/kvm backed by a paravirtual implementation (e.g. kvm_pvm) that emulates guest instructions and fails on SSE;
- * it does not behave like the KVM that users run unikernels on, so tests go to the sandbox VM there.
- */
-export function hostHasKvm(): boolean {
-  try {
-    closeSync(openSync('/dev/kvm', 'r+'));
-  } catch {
-    return false;
-  }
-  return existsSync('/sys/module/kvm_intel') || existsSync('/sys/module/kvm_amd');
-}
+// The e2e global setup asks the built script (test/e2e/require-kvm.js).
+export { hostHasKvm };
 
 interface WithKvmArgs {
   forceSandbox: boolean;

@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { cpus, release } from 'node:os';
 import { join } from 'node:path';
 import { deviceFigures } from './device-bench';
+import { targetRows, targetTable } from './targets-bench';
 
 const ROOT = join(__dirname, '../../..');
-const RUNCC_HVT = join(ROOT, 'dist/src/cli/runcc-hvt.js');
-const RUNCC = join(ROOT, 'dist/src/cli/main.js');
+const RUNCC_HVT = join(ROOT, 'dist/cli/runcc-hvt.js');
+const RUNCC = join(ROOT, 'dist/cli/main.js');
 const CHILD_RSS = join(__dirname, 'child-rss.js');
 const RUNS = Number(process.env.RUNCC_BENCH_RUNS ?? 15);
 const inSandbox = process.env.RUNCC_IN_SANDBOX === '1';
@@ -82,6 +83,8 @@ function lifecycleMs(): { createMs: number; runMs: number } {
 
 async function main(): Promise<void> {
   const node = process.execPath;
+  // Optional argument (`npm run bench -- PATH`): a C solo5-hvt, for the runcc-hvt target's baseline.
+  const targets = targetTable(await targetRows(process.argv[2]));
   const helloMs = medianMs(node, [RUNCC_HVT, unikernel('hello')]);
   const nodeMs = medianMs(node, ['-e', '0']);
   const [few, many] = HYPERCALLS;
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
     [`\`runcc create\` until the VM waits at the start gate (hello, new netns; median of ${RUNS})`, `${lifecycle.createMs.toFixed(1)} ms`],
     [`\`runcc run\` of hello: create, start, guest exit, delete (median of ${RUNS})`, `${lifecycle.runMs.toFixed(1)} ms`],
   ];
-  process.stdout.write(`Measured on: ${where}\n\n| figure | value |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n`);
+  process.stdout.write(`Measured on: ${where}\n\n${targets}\n| figure | value |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -8,7 +8,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '../../..');
-const RUNCC = join(ROOT, 'dist/src/cli/main.js');
+const RUNCC = join(ROOT, 'dist/cli/main.js');
 const CHILD_RSS = join(__dirname, 'child-rss.js');
 const KERNEL = join(ROOT, 'bundle-examples/build/block-tester.hvt');
 

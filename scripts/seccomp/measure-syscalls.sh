@@ -10,8 +10,8 @@ OUT=${1:-/tmp/runcc-syscalls}
 mkdir -p "$OUT"
 cd "$(dirname "$0")/../.."
 export RUNCC_SECCOMP=${RUNCC_SECCOMP:-off}
-HVT="node dist/src/cli/runcc-hvt.js"
-RUNCC="node dist/src/cli/main.js --root /run/runcc-measure"
+HVT="node dist/cli/runcc-hvt.js"
+RUNCC="node dist/cli/main.js --root /run/runcc-measure"
 B=bundle-examples/build
 ST="strace -f -qq -s 0 -X raw"
 WORK=$(mktemp -d /run/runcc-measure-XXXX)

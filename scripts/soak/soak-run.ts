@@ -8,7 +8,7 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, 
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '../..');
-const RUNCC = join(ROOT, 'dist/src/cli/main.js');
+const RUNCC = join(ROOT, 'dist/cli/main.js');
 const KERNEL = join(ROOT, 'bundle-examples/build/net-responder.hvt');
 const CGROUP_PARENT = 'runcc-soak';
 

@@ -1,14 +1,18 @@
 // `runcc install`: registers runcc with the docker and/or containerd of this machine (daemon.json `runtimes`,
 // config.toml CRI runtime). Idempotent; backs up each file it changes; prints what it did and what to reload.
-import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import yargs from 'yargs';
 import { containerdConfigWithRuncc } from '../install/containerd-config';
 import { readIfPresent, replaceWithBackup } from '../install/config-file';
 import { dockerConfigWithRuncc } from '../install/docker-daemon-config';
 
-/** The runcc executable to register: --runtime-path, else the running one (installed by npm, executable). */
+/**
+ * The runcc executable to register: --runtime-path, else the one running, as it was invoked (node makes argv[1]
+ * absolute). An npm install's bin link (e.g. /usr/local/bin/runcc) stays valid across upgrades, which the file it
+ * points to inside lib/node_modules need not, so the link is what gets registered.
+ */
 function runtimePath(given: string | undefined): string {
-  const path = given ?? realpathSync(process.argv[1]);
+  const path = given ?? process.argv[1];
   try {
     accessSync(path, constants.X_OK);
   } catch {

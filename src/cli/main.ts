@@ -6,6 +6,7 @@
 const HVT_COMMAND = 'hvt';
 const IMAGE_COMMAND = 'image';
 const INSTALL_COMMAND = 'install';
+const CHECK_COMMAND = 'check';
 
 function main(argv: string[]): void {
   if (argv[0] === HVT_COMMAND) {
@@ -15,6 +16,10 @@ function main(argv: string[]): void {
   }
   if (argv[0] === INSTALL_COMMAND) {
     (require('./install-command') as typeof import('./install-command')).runInstallCommand(argv.slice(1));
+    return;
+  }
+  if (argv[0] === CHECK_COMMAND) {
+    (require('./check-command') as typeof import('./check-command')).runCheckCommand(argv.slice(1));
     return;
   }
   if (argv[0] === IMAGE_COMMAND) {

@@ -69,7 +69,8 @@ export function runRuntimeCli(rawArgs: string[]): void {
     .option('criu', { type: 'string', hidden: true, global: true })
     .command('hvt', 'run a Solo5 hvt unikernel directly, with solo5-hvt options (see `runcc hvt --help`)')
     .command('image', 'build images from unikernels, unpack images into bundles (see `runcc image --help`)')
-    .command('install', 'register runcc with docker and/or containerd (see `runcc install --help`)');
+    .command('install', 'register runcc with docker and/or containerd (see `runcc install --help`)')
+    .command('check', 'check that this machine can run unikernel containers (`--json` for scripts)');
   for (const command of COMMANDS) {
     cli = cli.command(command.command, command.describe, command.builder, (parsed) => void invoke(command, parsed as unknown as CommandArgs, rawArgs));
   }

@@ -23,6 +23,8 @@ export const READY_FD = 3;
 export const READY_LINE = 'ready';
 const READY_TIMEOUT_MS = 120_000;
 
+// The bundled build (dist/cli/, what runs and what npm installs) puts this code in dist/cli/runtime-cli.bundle.js,
+// next to the monitor's loader; tsc's tree has it in dist/src/runtime/, beside dist/src/cli/. One path serves both.
 const CONTAINER_MONITOR = join(__dirname, '../cli/container-monitor.js');
 
 /** The search path the monitor (and the nsenter/unshare before it, and the ip/tc it runs) gets. */

@@ -6,7 +6,6 @@
 import { closeSync, constants, existsSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeFifo } from '../ffi/fifo';
 import { RuntimeError } from './runtime-error';
 import { START_FIFO } from './state-store';
 
@@ -21,6 +20,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** Makes the closed gate (at create). */
 export function makeStartGate(stateDir: string): void {
+  // Loaded here: it brings koffi, which `state` and `start` (the other users of this module) never need.
+  const { makeFifo } = require('../ffi/fifo') as typeof import('../ffi/fifo');
   makeFifo(gatePath(stateDir));
 }
 

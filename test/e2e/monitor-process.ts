@@ -3,8 +3,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '../..');
-export const RUNCC_HVT = join(ROOT, 'dist/src/cli/runcc-hvt.js');
-export const RUNCC = join(ROOT, 'dist/src/cli/main.js');
+export const RUNCC_HVT = join(ROOT, 'dist/cli/runcc-hvt.js');
+export const RUNCC = join(ROOT, 'dist/cli/main.js');
 
 /** A unikernel built by bundle-examples/Makefile, e.g. 'hello' or 'hostile/bad-port'. */
 export function unikernel(name: string): string {

@@ -5,7 +5,7 @@ const { join } = require('node:path');
 const root = join(__dirname, '../..');
 
 module.exports = async () => {
-  for (const built of ['dist/src/cli/runcc-hvt.js', 'dist/scripts/with-kvm.js', 'bundle-examples/build/hello.hvt']) {
+  for (const built of ['dist/cli/runcc-hvt.js', 'dist/scripts/with-kvm.js', 'bundle-examples/build/hello.hvt']) {
     if (!existsSync(join(root, built))) throw new Error(`${built} is missing: run \`npm run build\` first`);
   }
   const { hostHasKvm } = require(join(root, 'dist/scripts/with-kvm.js'));

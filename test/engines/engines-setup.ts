@@ -87,7 +87,7 @@ export default async function startEngines(): Promise<void> {
     if (!existsSync(path)) throw new Error(`${path} is missing: the engine tests need the Debian package ${pkg} (bash .ci/run installs it)`);
   }
   for (const sub of ['bin', 'tmp', 'containerd', 'docker', 'cni']) mkdirSync(join(env.dir, sub), { recursive: true });
-  writeFileSync(env.runcc, `#!/bin/sh\nexec "${process.execPath}" "${join(env.repo, 'dist/src/cli/main.js')}" "$@"\n`);
+  writeFileSync(env.runcc, `#!/bin/sh\nexec "${process.execPath}" "${join(env.repo, 'dist/cli/main.js')}" "$@"\n`);
   chmodSync(env.runcc, 0o755);
   writeFileSync(env.containerdConfig, containerdConfigWithRuncc(containerdBaseConfig(), env.runcc).text);
   writeFileSync(join(env.cniConfDir, '10-runcc-test.conflist'), cniConfig());

@@ -74,3 +74,12 @@ test('network wiring never reaches KVM or the lifecycle', () => {
     }
   }
 });
+
+test('host facts and runcc check stand apart from the runtime and the monitor', () => {
+  for (const f of files.filter((x) => ['host', 'check'].includes(folderOf(x.file)))) {
+    for (const spec of f.imports.filter((s) => s.startsWith('.'))) {
+      const target = folderOf(relative(SRC, resolve(SRC, dirname(f.file), spec)));
+      expect({ file: f.file, ok: ['host', 'check'].includes(target) }).toEqual({ file: f.file, ok: true });
+    }
+  }
+});

@@ -2,8 +2,6 @@
 import { constants as osConstants } from 'node:os';
 import { Argv } from 'yargs';
 import { loadBundle } from '../../runtime/bundle';
-import { createContainer } from '../../runtime/operations/create';
-import { deleteContainer } from '../../runtime/operations/delete';
 import { startContainer } from '../../runtime/operations/start';
 import { delegateToRunc } from '../../runtime/runc-delegation';
 import { resolveUnikernel } from '../../runtime/unikernel';
@@ -28,6 +26,8 @@ async function create(argv: CommandArgs, context: CommandContext, run: boolean):
   if (!unikernel) return delegateToRunc(context.rawArgs);
   // Only with --debug: asking for the logger loads winston, which most invocations never need.
   if (argv.debug) context.log.logger.debug(`network format ${unikernel.netFormat}: ${unikernel.netFormatWhy}`);
+  // Loaded here, not at the top: it brings koffi (ptys, FIFOs), which no other runtime command needs at start-up.
+  const { createContainer } = require('../../runtime/operations/create') as typeof import('../../runtime/operations/create');
   const launched = await createContainer(store, {
     id,
     bundle,
@@ -50,7 +50,7 @@ async function create(argv: CommandArgs, context: CommandContext, run: boolean):
     return 0;
   }
   const status = await exited;
-  if (!argv.keep) deleteContainer(store, id, true);
+  if (!argv.keep) (require('../../runtime/operations/delete') as typeof import('../../runtime/operations/delete')).deleteContainer(store, id, true);
   return status;
 }
 
