@@ -139,6 +139,7 @@ export const TFD_NONBLOCK = 0o4000;
 export const TFD_CLOEXEC = 0o2000000;
 export const SIGEV_THREAD_ID = 4;
 export const PR_SET_DUMPABLE = 4;
+export const PR_CAPBSET_READ = 23;
 export const PR_CAPBSET_DROP = 24;
 export const PR_SET_NO_NEW_PRIVS = 38;
 export const PR_CAP_AMBIENT = 47;

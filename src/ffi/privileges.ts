@@ -4,6 +4,7 @@
 import {
   MADV_DONTDUMP,
   PR_CAPBSET_DROP,
+  PR_CAPBSET_READ,
   PR_CAP_AMBIENT,
   PR_CAP_AMBIENT_CLEAR_ALL,
   PR_SET_DUMPABLE,
@@ -29,9 +30,15 @@ export function setNotDumpable(): void {
   check(libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), 'prctl(PR_SET_DUMPABLE)');
 }
 
-/** Empties the capability bounding set (needs CAP_SETPCAP: call while still root) and the ambient set. */
+/**
+ * Empties the calling thread's capability bounding set (needs CAP_SETPCAP: call while still root; the set is
+ * per-thread, so node's other threads keep theirs unless it was emptied before node started) and the ambient set.
+ */
 export function dropBoundingAndAmbientCapabilities(): void {
   for (let cap = 0; cap < 64; cap++) {
+    const inSet = libc.prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+    if (inSet < 0 && errno() === EINVAL) break; // past the kernel's last capability
+    if (inSet === 0) continue;
     if (libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) !== 0) {
       if (errno() === EINVAL) break; // past the kernel's last capability
       throw SysError.last(`prctl(PR_CAPBSET_DROP, ${cap})`);

@@ -71,6 +71,28 @@ export function cgroupJoinPrefix(cgroupDir: string | undefined): string[] {
   return cgroupDir === undefined ? [] : ['/bin/sh', '-c', JOIN_CGROUP, 'runcc-join-cgroup', cgroupDir];
 }
 
+/**
+ * What a confined monitor may still use between node's start and the moment it drops its privileges: create TAPs
+ * and run ip/tc (net_admin), open files it is given (dac_override), enter its empty root (sys_chroot), change its
+ * ids (setuid, setgid), and manage its capability sets (setpcap).
+ */
+const MONITOR_CAPABILITIES = '+net_admin,+dac_override,+sys_chroot,+setuid,+setgid,+setpcap';
+
+/**
+ * The last step of the spawn for a confined monitor. The capability bounding set is a per-thread attribute that a
+ * thread can only lower for itself, and node starts its threads before any of our code runs: so the bounding set is
+ * emptied here, before node exists, for all its threads at once. The monitor keeps the few capabilities above as
+ * ambient ones (with SECBIT_NOROOT, root's exec grants nothing else); the first setpriv raises them, the second,
+ * running with them, empties the bounding set; the monitor gives up the rest when its guest starts.
+ */
+export function capabilityPrefix(confined: boolean): string[] {
+  if (!confined) return [];
+  return [
+    'setpriv', '--securebits', '+noroot', '--inh-caps', `-all,${MONITOR_CAPABILITIES}`, '--ambient-caps', `-all,${MONITOR_CAPABILITIES}`, '--',
+    'setpriv', '--bounding-set', '-all', '--',
+  ];
+}
+
 export interface LaunchedMonitor {
   child: ChildProcess;
   pid: number;
@@ -86,8 +108,9 @@ export function launchMonitor(
   namespaces: readonly Namespace[] | undefined,
   terminalFd: number | undefined,
   cgroupDir: string | undefined,
+  confined: boolean,
 ): Promise<LaunchedMonitor> {
-  const argv = [...cgroupJoinPrefix(cgroupDir), ...namespacePrefix(namespaces), process.execPath, CONTAINER_MONITOR, stateDir];
+  const argv = [...cgroupJoinPrefix(cgroupDir), ...namespacePrefix(namespaces), ...capabilityPrefix(confined), process.execPath, CONTAINER_MONITOR, stateDir];
   const stdio = terminalFd === undefined ? ['inherit', 'inherit', 'inherit', 'pipe'] : [terminalFd, terminalFd, terminalFd, 'pipe'];
   const child = spawn(argv[0], argv.slice(1), { stdio: stdio as ('inherit' | 'pipe' | number)[], detached: true, env: monitorEnvironment() });
   return new Promise((resolve, reject) => {

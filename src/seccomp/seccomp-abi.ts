@@ -26,3 +26,4 @@ export const SYS_seccomp = 317;
 
 export const EPERM = 1;
 export const ENOSYS = 38;
+export const EACCES = 13;

@@ -1,7 +1,7 @@
 // The monitor's seccomp program, assembled from the allowlist (syscall-allowlist.ts):
 //
 //   arch must be x86_64, and the call no x32 one        else → the default action
-//   fork, vfork → EPERM; clone3 → ENOSYS
+//   fork, vfork → EPERM; clone3 → ENOSYS; openat → EACCES
 //   ioctl → only the requests of ALLOWED_IOCTLS (the low 32 bits: the kernel reads `unsigned int cmd`)
 //   clone → only with CLONE_THREAD (a thread), else EPERM
 //   each call of ALLOWED_CALLS → allow
@@ -9,6 +9,7 @@
 import { BpfProgram, SockFilter } from './bpf-builder';
 import {
   AUDIT_ARCH_X86_64,
+  EACCES,
   ENOSYS,
   EPERM,
   SECCOMP_DATA,
@@ -42,7 +43,7 @@ export function monitorFilter(mode: Exclude<SeccompMode, 'off'>): SockFilter[] {
     .jumpIfEqual(AUDIT_ARCH_X86_64, 'next', 'deny')
     .loadWord(SECCOMP_DATA.nr)
     .jumpIfAtLeast(X32_SYSCALL_BIT, 'deny');
-  for (const call of REFUSED_CALLS) p.jumpIfEqual(call.nr, call.errno === 'EPERM' ? 'eperm' : 'enosys');
+  for (const call of REFUSED_CALLS) p.jumpIfEqual(call.nr, call.errno.toLowerCase());
   p.jumpIfEqual(NR_IOCTL, 'ioctl').jumpIfEqual(NR_CLONE, 'clone');
   for (const call of ALLOWED_CALLS) if (call.nr !== NR_IOCTL && call.nr !== NR_CLONE) p.jumpIfEqual(call.nr, 'allow');
   p.jumpTo('deny');
@@ -58,5 +59,6 @@ export function monitorFilter(mode: Exclude<SeccompMode, 'off'>): SockFilter[] {
     .place('allow').ret(SECCOMP_RET_ALLOW)
     .place('eperm').ret(SECCOMP_RET_ERRNO | EPERM)
     .place('enosys').ret(SECCOMP_RET_ERRNO | ENOSYS)
+    .place('eacces').ret(SECCOMP_RET_ERRNO | EACCES)
     .assemble();
 }

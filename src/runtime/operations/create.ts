@@ -113,7 +113,7 @@ export async function createContainer(store: StateStore, options: CreateOptions)
     };
     writeFileSync(join(dir, CONTAINER_MONITOR_CONFIG), JSON.stringify(config));
     makeStartGate(dir);
-    launched = await launchMonitor(dir, bundle.spec.linux?.namespaces, pty?.slave, cgroup?.dir);
+    launched = await launchMonitor(dir, bundle.spec.linux?.namespaces, pty?.slave, cgroup?.dir, config.confinement !== undefined);
     // During create: containerd's shim receives the master right after create returns, before it reads the pid.
     if (pty && options.consoleSocket) sendFdOverSocket(options.consoleSocket, pty.name, pty.master);
     const identity = identify(launched.pid);
