@@ -132,6 +132,7 @@ export function checkRequirements(probe: HostProbe): CheckResult[] {
     commandCheck(probe, 'tc', 'iproute2: redirects eth0 to the guest TAP', 'apt-get install iproute2'),
     commandCheck(probe, 'nsenter', "util-linux: joins the container's namespaces", 'apt-get install util-linux'),
     commandCheck(probe, 'unshare', "util-linux: creates the container's namespaces", 'apt-get install util-linux'),
+    commandCheck(probe, 'setpriv', "util-linux: starts the monitor with an empty capability bounding set", 'apt-get install util-linux'),
     ...cgroupChecks(probe),
     commandCheck(probe, 'runc', 'runs the containers that are not unikernels', 'apt-get install runc (or set RUNCC_RUNC)', false),
     dockerCheck(probe),

@@ -13,7 +13,7 @@ const GOOD: FakeMachine = {
   kvm: 'hardware',
   module: 'kvm_amd',
   devices: { '/dev/kvm': undefined, '/dev/net/tun': undefined },
-  commands: ['ip', 'tc', 'nsenter', 'unshare', 'runc'],
+  commands: ['ip', 'tc', 'nsenter', 'unshare', 'setpriv', 'runc'],
   files: { '/sys/fs/cgroup/cgroup.controllers': 'cpuset cpu io memory hugetlb pids rdma misc\n' },
 };
 
@@ -37,7 +37,7 @@ function byName(results: CheckResult[], name: string): CheckResult {
 test('a machine with hardware KVM, a TUN device, iproute2 and util-linux can run unikernels; one line per check', () => {
   const results = checkRequirements(probe(GOOD));
   expect(results.map((r) => r.name)).toEqual([
-    '/dev/kvm', '/dev/net/tun', 'ip', 'tc', 'nsenter', 'unshare', 'cgroup v2', 'cgroup controllers', 'runc', 'docker', 'containerd',
+    '/dev/kvm', '/dev/net/tun', 'ip', 'tc', 'nsenter', 'unshare', 'setpriv', 'cgroup v2', 'cgroup controllers', 'runc', 'docker', 'containerd',
   ]);
   expect(results.every((r) => r.ok)).toBe(true);
   expect(canRunUnikernels(results)).toBe(true);
@@ -61,7 +61,7 @@ test.each([
 });
 
 test('no TUN device, no tc, no nsenter: each is a required miss with its fix', () => {
-  const results = checkRequirements(probe({ ...GOOD, devices: { '/dev/kvm': undefined }, commands: ['ip', 'unshare', 'runc'] }));
+  const results = checkRequirements(probe({ ...GOOD, devices: { '/dev/kvm': undefined }, commands: ['ip', 'unshare', 'setpriv', 'runc'] }));
   for (const name of ['/dev/net/tun', 'tc', 'nsenter']) {
     expect(byName(results, name)).toMatchObject({ ok: false, required: true });
     expect(byName(results, name).fix).toBeTruthy();
@@ -70,7 +70,7 @@ test('no TUN device, no tc, no nsenter: each is a required miss with its fix', (
 });
 
 test('cgroup v1, missing controllers, runc and unregistered engines are reported but do not stop unikernels', () => {
-  const noV2 = checkRequirements(probe({ ...GOOD, files: {}, commands: ['ip', 'tc', 'nsenter', 'unshare', 'dockerd', 'containerd'] }));
+  const noV2 = checkRequirements(probe({ ...GOOD, files: {}, commands: ['ip', 'tc', 'nsenter', 'unshare', 'setpriv', 'dockerd', 'containerd'] }));
   expect(byName(noV2, 'cgroup v2')).toMatchObject({ ok: false, required: false });
   expect(byName(noV2, 'runc')).toMatchObject({ ok: false, required: false });
   expect(byName(noV2, 'docker')).toMatchObject({ ok: false, fix: 'runcc install --docker, then reload dockerd' });
