@@ -301,7 +301,7 @@ describe('the monitor of a running container is confined', () => {
       Object.fromEntries(
         readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')
           .split('\n')
-          .map((line) => line.split(/:\s*/, 2))
+          .map((line) => line.split(/:\s*/, 2).map((part) => part.trim()))
           .filter((pair) => ['Uid', 'Gid', 'Groups', 'CapEff', 'CapPrm', 'CapBnd', 'CapAmb', 'NoNewPrivs'].includes(pair[0])),
       ),
     );
