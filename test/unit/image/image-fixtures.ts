@@ -125,3 +125,26 @@ export async function writeDockerSave(dir: string, layers: Entry[][], repoTag: s
 export function tarDirectory(dir: string, output: string): void {
   execFileSync('tar', ['-C', dir, '-cf', output, '.']);
 }
+
+/**
+ * A raw ustar header block, checksummed: `typeflag` ('x', 'L', '0', …) and a size that may lie about what follows —
+ * a number, or the 12 bytes of the size field as they are to be written (to write malformed ones).
+ */
+export function tarHeader(name: string, typeflag: string, size: number | Buffer): Buffer {
+  const block = Buffer.alloc(512);
+  block.write(name, 0, 100, 'utf8');
+  block.write('0000644\0', 100);
+  block.write('0000000\0', 108);
+  block.write('0000000\0', 116);
+  if (typeof size === 'number') block.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
+  else size.copy(block, 124);
+  block.write('00000000000\0', 136);
+  block.write(typeflag, 156);
+  block.write('ustar\0', 257);
+  block.write('00', 263);
+  block.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of block) sum += b;
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return block;
+}

@@ -13,7 +13,7 @@ import { ImageError } from '../../../src/image/image-error';
 import { TarGate, UnpackBudget } from '../../../src/image/tar-gate';
 import { unikernelSpecTemplate } from '../../../src/runtime/spec-template';
 import { makeFifo } from '../../../src/ffi/fifo';
-import { Entry, sha256, tarOf, writeLayout } from './image-fixtures';
+import { Entry, sha256, tarHeader, tarOf, writeLayout } from './image-fixtures';
 
 // A private temporary directory for this file's spool directories: other test files, running at the same time,
 // count theirs in the shared one.
@@ -40,24 +40,7 @@ function nothingLeft(...kept: string[]): void {
   expect(spoolDirs()).toEqual([]);
 }
 
-/** A raw ustar header block: `typeflag` ('x', 'L', '0', …) and a size field that may lie about what follows. */
-function header(name: string, typeflag: string, size: number): Buffer {
-  const block = Buffer.alloc(512);
-  block.write(name, 0, 100, 'utf8');
-  block.write('0000644\0', 100);
-  block.write('0000000\0', 108);
-  block.write('0000000\0', 116);
-  block.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  block.write('00000000000\0', 136);
-  block.write(typeflag, 156);
-  block.write('ustar\0', 257);
-  block.write('00', 263);
-  block.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const b of block) sum += b;
-  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return block;
-}
+const header = tarHeader;
 
 /** Writes an OCI layout whose single layer is `tar` exactly (with a correct diff_id and descriptor). */
 async function layoutWithLayer(tar: Buffer, gzip = true): Promise<string> {

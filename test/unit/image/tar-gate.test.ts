@@ -9,23 +9,9 @@ import { ImageError } from '../../../src/image/image-error';
 import { TarGate, UnpackBudget, paxSize, tarNumber } from '../../../src/image/tar-gate';
 import { unpackImage } from '../../../src/image/image-unpack';
 import { unikernelSpecTemplate } from '../../../src/runtime/spec-template';
-import { writeLayout } from './image-fixtures';
+import { tarHeader, writeLayout } from './image-fixtures';
 
-function header(name: string, typeflag: string, sizeField: Buffer): Buffer {
-  const block = Buffer.alloc(512);
-  block.write(name, 0);
-  block.write('0000644\0', 100);
-  sizeField.copy(block, 124);
-  block.write('00000000000\0', 136);
-  block.write(typeflag, 156);
-  block.write('ustar\0', 257);
-  block.write('00', 263);
-  block.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const b of block) sum += b;
-  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return block;
-}
+const header = tarHeader;
 
 const gateOver = (tar: Buffer) =>
   pipeline(Readable.from([tar]), new TarGate({ maxMetaBytes: 65536, budget: new UnpackBudget(100, 1 << 30), what: 'layer 1' }), new Writable({ write: (_c, _e, done) => done() }));
