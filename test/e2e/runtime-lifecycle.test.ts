@@ -318,32 +318,36 @@ describe('the monitor of a running container is confined', () => {
     const creator = startProcess([process.execPath, RUNCC, '--root', root, 'create', '--bundle', dir, id]);
     await waitUntil(() => existsSync(join(root, id, 'runcc.json')) && state(id).status === 'created', 30_000 * SLOWDOWN);
     const pid = state(id).pid;
-    expect(runcc(['start', id])).toMatchObject({ status: 0, stderr: '' });
-    await creator.waitForStdout('spinning\n');
-    const seen = threads(pid);
-    expect(seen.length).toBeGreaterThan(1); // node's threads too, not only the main one
-    for (const thread of seen) {
-      expect(thread).toMatchObject({
-        Uid: `${uid}\t${uid}\t${uid}\t${uid}`,
-        Groups: groups,
-        CapEff: ZERO,
-        CapPrm: ZERO,
-        CapBnd: ZERO,
-        CapAmb: ZERO,
-        NoNewPrivs: '1',
-      });
+    try {
+      expect(runcc(['start', id])).toMatchObject({ status: 0, stderr: '' });
+      await creator.waitForStdout('spinning\n');
+      const seen = threads(pid);
+      expect(seen.length).toBeGreaterThan(1); // node's threads too, not only the main one
+      for (const thread of seen) {
+        expect(thread).toMatchObject({
+          Uid: `${uid}\t${uid}\t${uid}\t${uid}`,
+          Groups: groups,
+          CapEff: ZERO,
+          CapPrm: ZERO,
+          CapBnd: ZERO,
+          CapAmb: ZERO,
+          NoNewPrivs: '1',
+        });
+      }
+      // Its root is an empty directory that no longer exists anywhere.
+      expect(readdirSync(`/proc/${pid}/root`)).toEqual([]);
+      expect(spawnSync('readlink', [`/proc/${pid}/root`], { encoding: 'utf8' }).stdout).toMatch(/\.runcc-root-\w+ \(deleted\)\n$/);
+      expect(readdirSync(join(root, id)).filter((name) => name.startsWith('.runcc-root-'))).toEqual([]);
+      // Guest RAM (32 MiB: the harness's 64 MiB limit less the monitor's headroom) is kept out of core dumps.
+      const mappings = readFileSync(`/proc/${pid}/smaps`, 'utf8').split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/);
+      // (a shared anonymous mapping, split where the guest's segments are protected: all its pieces are flagged)
+      const kB = (m: string): number => Number(/^Size:\s+(\d+) kB$/m.exec(m)?.[1] ?? 0);
+      const undumped = mappings.filter((m) => / \/dev\/zero \(deleted\)\n/.test(m) && /^VmFlags:.*\bdd\b/m.test(m));
+      expect(undumped.reduce((sum, m) => sum + kB(m), 0)).toBe(32768);
+    } finally {
+      // Also after a failed assertion: a spinning container would keep the creator's pipe, and jest, open.
+      expect(runcc(['delete', '--force', id])).toMatchObject({ status: 0, stderr: '' });
     }
-    // Its root is an empty directory that no longer exists anywhere.
-    expect(readdirSync(`/proc/${pid}/root`)).toEqual([]);
-    expect(spawnSync('readlink', [`/proc/${pid}/root`], { encoding: 'utf8' }).stdout).toMatch(/\.runcc-root-\w+ \(deleted\)\n$/);
-    expect(readdirSync(join(root, id)).filter((name) => name.startsWith('.runcc-root-'))).toEqual([]);
-    // Guest RAM (32 MiB: the harness's 64 MiB limit less the monitor's headroom) is kept out of core dumps.
-    const mappings = readFileSync(`/proc/${pid}/smaps`, 'utf8').split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/);
-    // (a shared anonymous mapping, split where the guest's segments are protected: all its pieces are flagged)
-    const kB = (m: string): number => Number(/^Size:\s+(\d+) kB$/m.exec(m)?.[1] ?? 0);
-    const undumped = mappings.filter((m) => / \/dev\/zero \(deleted\)\n/.test(m) && /^VmFlags:.*\bdd\b/m.test(m));
-    expect(undumped.reduce((sum, m) => sum + kB(m), 0)).toBe(32768);
-    expect(runcc(['delete', '--force', id])).toMatchObject({ status: 0, stderr: '' });
   });
 
   test('a user namespace in the spec is refused, not ignored', () => {
