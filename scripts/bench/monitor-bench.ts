@@ -5,12 +5,12 @@
 //   - ping round trip (average, p99) and flood packet rate through a TAP, block write/read MB/s inside the guest;
 //   - the OCI lifecycle: `runcc create` until the VM waits at the start gate, and a whole `runcc run` of hello.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { cpus, release } from 'node:os';
 import { join } from 'node:path';
 import { deviceFigures } from './device-bench';
-import { targetRows, targetTable } from './targets-bench';
+import { helloBundle, targetRows, targetTable } from './targets-bench';
 
 const ROOT = join(__dirname, '../../..');
 const RUNCC_HVT = join(ROOT, 'dist/cli/runcc-hvt.js');
@@ -53,14 +53,7 @@ function lifecycleMs(): { createMs: number; runMs: number } {
   const bundle = mkdtempSync(join(tmpdir(), 'runcc-bench-bundle-'));
   const root = `/run/runcc-bench-${process.pid}`;
   try {
-    mkdirSync(join(bundle, 'rootfs'));
-    copyFileSync(unikernel('hello'), join(bundle, 'rootfs/unikernel.hvt'));
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify({
-      ociVersion: '1.2.1',
-      root: { path: 'rootfs' },
-      process: { args: ['/unikernel.hvt'], cwd: '/' },
-      linux: { namespaces: [{ type: 'network' }], resources: { memory: { limit: 64 * 1024 * 1024 } } },
-    }));
+    helloBundle(bundle);
     let n = 0;
     const creates: number[] = [];
     const runs: number[] = [];

@@ -65,18 +65,22 @@ function redirect(from: string, to: string, pref: number): void {
  */
 export function unwire(wired: readonly WiredInterface[], prefix: readonly string[] = []): void {
   for (const w of wired) {
-    tryRun([...prefix, 'tc', 'filter', 'add', 'dev', w.ifname, 'parent', 'ffff:', 'pref', String(CLOSED_PREF), ...MATCH_ALL, 'action', 'drop']);
-    tryRun([...prefix, 'tc', 'filter', 'del', 'dev', w.ifname, 'parent', 'ffff:', 'pref', String(REDIRECT_PREF), 'protocol', 'all']);
+    closeInterface(w.ifname, prefix);
     tryRun([...prefix, 'ip', 'link', 'del', 'dev', w.tap]);
   }
+}
+
+/** A drop-all in place of the guest's redirect: the drop goes in first, so no frame reaches the kernel meanwhile. */
+function closeInterface(ifname: string, prefix: readonly string[] = []): void {
+  tryRun([...prefix, 'tc', 'filter', 'add', 'dev', ifname, 'parent', 'ffff:', 'pref', String(CLOSED_PREF), ...MATCH_ALL, 'action', 'drop']);
+  tryRun([...prefix, 'tc', 'filter', 'del', 'dev', ifname, 'parent', 'ffff:', 'pref', String(REDIRECT_PREF), 'protocol', 'all']);
 }
 
 /** Gives the interfaces in `wired` back as they were found, for a start that failed: nothing of ours stays. */
 function release(wired: readonly WiredInterface[], claimed: readonly Ipv4Interface[]): void {
   wired.forEach((w, index) => {
     if (claimed[index]?.closed) {
-      tryRun(['tc', 'filter', 'del', 'dev', w.ifname, 'parent', 'ffff:', 'pref', String(REDIRECT_PREF), 'protocol', 'all']);
-      tryRun(['tc', 'filter', 'add', 'dev', w.ifname, 'parent', 'ffff:', 'pref', String(CLOSED_PREF), ...MATCH_ALL, 'action', 'drop']);
+      closeInterface(w.ifname);
     } else {
       tryRun(['tc', 'qdisc', 'del', 'dev', w.ifname, 'ingress']);
     }
