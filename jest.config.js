@@ -5,6 +5,7 @@ const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'types
 
 module.exports = {
   watchman: false,
+  testSequencer: '<rootDir>/test/path-order-sequencer.js',
   projects: [
     { displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], transform, testEnvironment: 'node' },
     {

@@ -49,6 +49,8 @@ function main(): number {
     run(['mkdir', away], scratch);
 
     expect('runcc --version from another directory', run([join(bin, 'runcc'), '--version'], away), (o) => o.status === 0 && /^runcc version \d/.test(o.output));
+    // The shim beside runcc, where containerd finds it on PATH; `-v` loads its bundle (protobufjs included).
+    expect('containerd-shim-runcc-v2 -v beside runcc', run([join(bin, 'containerd-shim-runcc-v2'), '-v'], away), (o) => o.status === 0 && /^containerd-shim-runcc-v2:\n\s+Version: \d/.test(o.output));
     const daemonJson = join(scratch, 'daemon.json');
     const registered = run([join(bin, 'runcc'), 'install', '--docker', '--docker-config', daemonJson], away);
     expect('runcc install registers the installed runcc', registered, (o) => {

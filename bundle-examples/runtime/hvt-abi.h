@@ -42,6 +42,47 @@ struct hvt_halt { uint64_t cookie; int32_t exit_status; };
 struct hvt_blkio { uint64_t handle; uint64_t offset; uint64_t data; uint64_t len; int32_t ret; };
 struct hvt_netio { uint64_t handle; uint64_t data; uint64_t len; int32_t ret; };
 
+/* The optional shared-memory network ring (Solo5 0.11+): offered when host_features has HVT_FEATURE_RING_IO and
+ * net_ring is non-zero. The guest owns ent_tail and com_head, the host ent_head, com_tail and needs_kick. */
+#define HVT_FEATURE_RING_IO 1u
+#define HVT_RING_SLOTS 1024u
+#define HVT_RING_SLOT_BYTES 2048u
+#define HVT_RING_KICK_PORT 0x600
+#define HVT_RING_OP_NET_WRITE 1u
+#define HVT_RING_OP_NET_READ 2u
+
+struct hvt_ring_entry {
+    uint32_t op;
+    uint32_t handle;
+    uint64_t data;
+    uint32_t len;
+    uint32_t id;
+    uint64_t reserved;
+};
+
+struct hvt_ring_commit {
+    uint32_t id;
+    int32_t ret;
+    uint32_t len;
+    uint32_t reserved;
+};
+
+struct hvt_ring {
+    uint32_t ent_tail;
+    uint32_t com_head;
+    uint8_t guest_pad[56];
+    uint32_t ent_head;
+    uint32_t com_tail;
+    uint32_t needs_kick;
+    uint8_t host_pad[52];
+    struct hvt_ring_entry entries[HVT_RING_SLOTS];
+    struct hvt_ring_commit commits[HVT_RING_SLOTS];
+};
+
+_Static_assert(sizeof(struct hvt_ring) == 49280, "hvt_ring layout");
+_Static_assert(__builtin_offsetof(struct hvt_ring, ent_head) == 64, "hvt_ring host indices");
+_Static_assert(__builtin_offsetof(struct hvt_ring, commits) == 32896, "hvt_ring commits");
+
 #define SOLO5_NOTE_ABI1 0x31494241u
 #define SOLO5_NOTE_MFT1 0x3154464du
 

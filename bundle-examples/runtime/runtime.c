@@ -9,11 +9,15 @@ RUNCC_NET_FORMAT_NOTE("runcc");
 #endif
 
 const struct hvt_boot_info *runtime_boot_info;
+/* The network ring the monitor offered, or NULL (net-ring.c uses it). */
+struct hvt_ring *runtime_net_ring;
 
 __attribute__((section(".text.boot"), noreturn, used))
 void _start(const struct hvt_boot_info *bi)
 {
     runtime_boot_info = bi;
+    if ((bi->host_features & HVT_FEATURE_RING_IO) && bi->net_ring != 0)
+        runtime_net_ring = (struct hvt_ring *)(uintptr_t)bi->net_ring;
     runtime_exit(app_main((const char *)(uintptr_t)bi->cmdline));
 }
 
@@ -155,14 +159,14 @@ const struct mft_entry *device_lookup(const char *name, uint32_t type, uint64_t 
     return 0;
 }
 
-int net_write(uint64_t handle, const void *frame, size_t len)
+int net_write_hypercall(uint64_t handle, const void *frame, size_t len)
 {
     volatile struct hvt_netio arg = { .handle = handle, .data = (uint64_t)(uintptr_t)frame, .len = len };
     hvt_hypercall(HVT_HYPERCALL_NET_WRITE, &arg);
     return arg.ret;
 }
 
-int net_read(uint64_t handle, void *buf, size_t size, size_t *read_len)
+int net_read_hypercall(uint64_t handle, void *buf, size_t size, size_t *read_len)
 {
     volatile struct hvt_netio arg = { .handle = handle, .data = (uint64_t)(uintptr_t)buf, .len = size };
     hvt_hypercall(HVT_HYPERCALL_NET_READ, &arg);

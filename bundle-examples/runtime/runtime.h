@@ -37,8 +37,18 @@ __attribute__((noreturn)) void runtime_abort(const char *why);
 const struct mft_entry *device_lookup(const char *name, uint32_t type, uint64_t *handle);
 /* Device I/O; each returns a SOLO5_R_* code. block_* refuse misaligned or partial-block requests themselves
  * (returning SOLO5_R_EINVAL without a hypercall), as Solo5's bindings do; block_*_raw issue the hypercall as given. */
+/* net_write/net_read go through the network ring when the monitor offers it (frames up to HVT_RING_SLOT_BYTES;
+ * writes are then queued, fire-and-forget), else through the hypercalls; *_hypercall always use the hypercalls. */
 int net_write(uint64_t handle, const void *frame, size_t len);
 int net_read(uint64_t handle, void *buf, size_t size, size_t *read_len);
+int net_write_hypercall(uint64_t handle, const void *frame, size_t len);
+int net_read_hypercall(uint64_t handle, void *buf, size_t size, size_t *read_len);
+/* The ring the monitor offered, or NULL (then every net call is a hypercall). */
+struct hvt_ring *net_ring(void);
+static inline void ring_kick(void)
+{
+    __asm__ __volatile__("outl %0, %1" : : "a"(0u), "d"((uint16_t)HVT_RING_KICK_PORT) : "memory");
+}
 int block_write(uint64_t handle, uint64_t offset, const void *buf, size_t len);
 int block_read(uint64_t handle, uint64_t offset, void *buf, size_t len);
 int block_write_raw(uint64_t handle, uint64_t offset, const void *buf, size_t len);

@@ -4,6 +4,7 @@ import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { percentile } from './bench-stats';
 
 export interface DeviceFigures {
   pingAvgMs: number;
@@ -12,10 +13,6 @@ export interface DeviceFigures {
   floodPacketsPerSecond: number;
   blockWriteMBps: number;
   blockReadMBps: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 function startResponder(ns: string, monitor: string[], limit: number): Promise<ChildProcess> {

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { cpus, release } from 'node:os';
 import { join } from 'node:path';
 import { deviceFigures } from './device-bench';
+import { netComparison } from './net-bench';
 import { helloBundle, targetRows, targetTable } from './targets-bench';
+import { median } from './bench-stats';
 
 const ROOT = join(__dirname, '../../..');
 const RUNCC_HVT = join(ROOT, 'dist/cli/runcc-hvt.js');
@@ -29,12 +31,6 @@ function timeMs(command: string, args: string[]): number {
   const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
   return Number(process.hrtime.bigint() - started) / 1e6;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function medianMs(command: string, args: string[]): number {
@@ -107,7 +103,8 @@ async function main(): Promise<void> {
     [`\`runcc create\` until the VM waits at the start gate (hello, new netns; median of ${RUNS})`, `${lifecycle.createMs.toFixed(1)} ms`],
     [`\`runcc run\` of hello: create, start, guest exit, delete (median of ${RUNS})`, `${lifecycle.runMs.toFixed(1)} ms`],
   ];
-  process.stdout.write(`Measured on: ${where}\n\n${targets}\n| figure | value |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n`);
+  const network = await netComparison(process.argv[2]);
+  process.stdout.write(`Measured on: ${where}\n\n${targets}\n| figure | value |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n\n${network}`);
 }
 
 main().catch((error: unknown) => {

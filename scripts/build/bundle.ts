@@ -7,16 +7,18 @@
 //   NAME.bundle.js          the program and everything it imports (koffi excluded: its native module must be
 //                           loaded by node from node_modules at run time)
 //   NAME.HASH.cache         V8 code cache, made by a training run of the program (or by compiling it only)
+//   containerd-shim-runcc-v2  the shim's executable (src/cli/containerd-shim-runcc-v2.sh), which runs its loader
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import { wrap } from 'node:module';
 import { Plugin, build } from 'esbuild';
-import { Readable } from 'node:stream';
-import { CONTAINER_MONITOR_CONFIG, ContainerMonitorConfig } from '../../src/runtime/monitor-launch';
+import { Duplex } from 'node:stream';
+import { ContainerMonitorConfig } from '../../src/runtime/monitor-launch';
+import { FrameReader, encodeFrame } from '../../src/runtime/monitor-handoff';
 import { START_FIFO } from '../../src/runtime/state-store';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -38,6 +40,10 @@ const PROGRAMS: Program[] = [
   ...FRONT_ENDS.map((name) => ({ name, entry: `src/cli/${name}.ts`, bin: false })),
   { name: 'runcc-hvt', entry: 'src/cli/runcc-hvt.ts', bin: true, training: () => [join(ROOT, 'bundle-examples/build/hello.hvt')] },
   { name: 'container-monitor', entry: 'src/cli/container-monitor.ts', bin: false },
+  // containerd's runtime shim v2: started once per pod or container, so its start-up counts less than the CLI's.
+  { name: 'containerd-shim-runcc-v2', entry: 'src/cli/containerd-shim.ts', bin: true },
+  // The network ring's worker thread, which both monitors start from their own folder (net-ring.ts).
+  { name: 'ring-worker', entry: 'src/monitor/net-ring/ring-worker.ts', bin: false },
 ];
 
 /** What engines call most: `runcc state` of a container; the training run reads a stopped one. */
@@ -57,7 +63,8 @@ const TRAINING_ENV = { RUNCC_CONFINE: 'off', RUNCC_SECCOMP: 'off' };
 
 /**
  * The container monitor's training: what `runcc create` and `start` make it do, for hello, in a scratch state
- * directory: read monitor.json, prepare the VM, say "ready" on fd 3, pass the start gate, run the guest, exit.
+ * directory: boot and say "booted" on fd 3, take its configuration there, prepare the VM, say "ready", pass the
+ * start gate, run the guest, exit.
  * Where KVM does not work here it stops at the preparation, having compiled that much.
  */
 async function trainMonitor(loader: string, scratch: string, cacheFile: string): Promise<void> {
@@ -74,21 +81,24 @@ async function trainMonitor(loader: string, scratch: string, cacheFile: string):
     netFormat: 'runcc',
     terminal: false,
   };
-  writeFileSync(join(stateDir, CONTAINER_MONITOR_CONFIG), JSON.stringify(config));
   const fifo = join(stateDir, START_FIFO);
   if (spawnSync('mkfifo', [fifo]).status !== 0) return;
-  const child = spawn(process.execPath, [loader, stateDir], {
+  const child = spawn(process.execPath, [loader, `--reserve-mib=${config.memMiB}`], {
     stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
     env: { ...process.env, ...TRAINING_ENV, RUNCC_CODE_CACHE_OUT: cacheFile },
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  let said = '';
+  const frames = new FrameReader();
   let reader: number | undefined;
-  (child.stdio[3] as Readable).setEncoding('utf8').on('data', (chunk: string) => {
-    said += chunk;
-    // A reader that does not block, held until the monitor exits: its open for writing then succeeds whenever it
-    // comes, as it does when `runcc start` opens the gate.
-    if (reader === undefined && said.startsWith('ready\n')) reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const channel = child.stdio[3] as Duplex;
+  channel.on('error', () => undefined);
+  channel.on('data', (chunk: Buffer) => {
+    for (const message of frames.push(chunk) as { type: string }[]) {
+      if (message.type === 'booted') channel.write(encodeFrame({ type: 'configure', stateDir, config }));
+      // A reader that does not block, held until the monitor exits: its open for writing then succeeds whenever it
+      // comes, as it does when `runcc start` opens the gate.
+      if (message.type === 'ready' && reader === undefined) reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    }
   });
   await new Promise((resolve) => child.on('close', resolve));
   clearTimeout(timer);
@@ -173,6 +183,10 @@ async function main(): Promise<void> {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+  // The shim's own executable: a shell front that answers containerd's no-op `delete` without starting node.
+  const shimFront = join(BUNDLE_DIR, 'containerd-shim-runcc-v2');
+  copyFileSync(join(ROOT, 'src/cli/containerd-shim-runcc-v2.sh'), shimFront);
+  chmodSync(shimFront, 0o755);
   const files = readdirSync(BUNDLE_DIR);
   process.stdout.write(`bundle: ${files.filter((f) => f.endsWith('.bundle.js')).length} programs in dist/cli (${files.length} files)\n`);
 }

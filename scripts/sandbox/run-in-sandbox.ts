@@ -1,6 +1,6 @@
 // Runs one command inside a throwaway QEMU VM (software emulation, nested KVM) that sees the host's root filesystem.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BEGIN_MARKER, STATUS_MARKER, SandboxJob, buildInitramfs, findKernel } from './sandbox-image';
@@ -43,7 +43,8 @@ export function runInSandbox(options: SandboxOptions): Promise<number> {
   const cleanup = (): void => rmSync(workDir, { recursive: true, force: true });
   try {
     const initrd = join(workDir, 'initramfs.cpio');
-    writeFileSync(initrd, buildInitramfs(kernel, options));
+    const processSnapshot = join(workDir, 'processes');
+    writeFileSync(initrd, buildInitramfs(kernel, { ...options, processSnapshot }));
     const args = [
       '-machine', 'q35', '-cpu', 'max', '-accel', `tcg,thread=${process.env.RUNCC_SANDBOX_TCG_THREAD ?? 'single'}`, '-smp', process.env.RUNCC_SANDBOX_CPUS ?? '2', '-m', String(options.memMiB),
       '-nographic', '-no-reboot', '-nic', 'none',
@@ -51,14 +52,14 @@ export function runInSandbox(options: SandboxOptions): Promise<number> {
       '-append', 'console=ttyS0 quiet loglevel=1 panic=-1',
       '-virtfs', 'local,path=/,mount_tag=host,security_model=passthrough,multidevs=remap',
     ];
-    return superviseQemu(args, options).finally(cleanup);
+    return superviseQemu(args, options, processSnapshot).finally(cleanup);
   } catch (error) {
     cleanup();
     throw error;
   }
 }
 
-function superviseQemu(args: string[], options: SandboxOptions): Promise<number> {
+function superviseQemu(args: string[], options: SandboxOptions, processSnapshot: string): Promise<number> {
   return new Promise((resolve) => {
     const qemu = spawn(QEMU, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let started = false;
@@ -122,6 +123,8 @@ function superviseQemu(args: string[], options: SandboxOptions): Promise<number>
       if (pending) onLine(pending);
       if (timedOut) {
         process.stderr.write(`sandbox: command timed out after ${options.timeoutSeconds} s\n`);
+        // What the VM was running when it last looked (every 30 s): where a hung command waited.
+        if (existsSync(processSnapshot)) process.stderr.write(`sandbox: its processes then:\n${readFileSync(processSnapshot, 'utf8')}`);
         finish(SANDBOX_TIMEOUT_STATUS);
       } else if (status === undefined || Number.isNaN(status)) {
         process.stderr.write(

@@ -68,6 +68,11 @@ export interface SandboxJob {
   command: readonly string[];
   cwd: string;
   env: Readonly<Record<string, string>>;
+  /**
+   * A host path the VM rewrites every 30 s with its process list (pid, parent, state, age, wait channel, command):
+   * what a run that hangs was waiting on, read from the host while it runs or printed when it times out.
+   */
+  processSnapshot?: string;
 }
 
 export const STATUS_MARKER = '@@runcc-sandbox-status=';
@@ -126,9 +131,13 @@ function jobScript(job: SandboxJob): string {
     .filter(([name]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
     .map(([name, value]) => `export ${name}=${shellQuote(value)}`)
     .join('\n');
+  const snapshot = job.processSnapshot
+    ? `(while sleep 30; do ps -eo pid,ppid,stat,etime,wchan:28,args > ${shellQuote(`${job.processSnapshot}.new`)} 2>&1 && sync ${shellQuote(`${job.processSnapshot}.new`)} && mv ${shellQuote(`${job.processSnapshot}.new`)} ${shellQuote(job.processSnapshot)}; done) </dev/null >/dev/null 2>&1 &
+`
+    : '';
   return `${exports}
 cd ${shellQuote(job.cwd)} || exit 125
-${job.command.map(shellQuote).join(' ')}
+${snapshot}${job.command.map(shellQuote).join(' ')}
 `;
 }
 

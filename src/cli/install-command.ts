@@ -2,7 +2,7 @@
 // config.toml CRI runtime). Idempotent; backs up each file it changes; prints what it did and what to reload.
 import { accessSync, constants, existsSync } from 'node:fs';
 import yargs from 'yargs';
-import { containerdConfigWithRuncc } from '../install/containerd-config';
+import { SHIM_HANDLER, containerdConfigWithRuncc, containerdConfigWithRunccShim } from '../install/containerd-config';
 import { readIfPresent, replaceWithBackup } from '../install/config-file';
 import { dockerConfigWithRuncc } from '../install/docker-daemon-config';
 
@@ -25,6 +25,8 @@ export interface InstallRequest {
   runtimePath?: string;
   docker?: boolean;
   containerd?: boolean;
+  /** Also register runcc's shim v2 (runtime_type io.containerd.runcc.v2) as the CRI handler runcc-shim. */
+  shim?: boolean;
   dockerConfig: string;
   containerdConfig: string;
 }
@@ -52,12 +54,20 @@ export function install(request: InstallRequest): string[] {
     }
   }
   if (doContainerd) {
+    // Both blocks in one write, so the backup is the file as it was before this run.
     const change = containerdConfigWithRuncc(readIfPresent(containerdFile), path);
+    const shim = request.shim ? containerdConfigWithRunccShim(change.text) : { text: change.text, changed: false };
+    const backup = change.changed || shim.changed ? replaceWithBackup(containerdFile, shim.text) : undefined;
+    const saved = backup ? ` (previous file saved as ${backup})` : '';
     if (!change.changed) say(`containerd: ${containerdFile} already has runtime runcc → ${path}; unchanged`);
-    else {
-      const backup = replaceWithBackup(containerdFile, change.text);
-      say(`containerd: added CRI runtime handler runcc → ${path} to ${containerdFile}${backup ? ` (previous file saved as ${backup})` : ''}`);
-      say('containerd: restart containerd to use it (systemctl restart containerd); Kubernetes: a RuntimeClass with handler: runcc');
+    else say(`containerd: added CRI runtime handler runcc → ${path} to ${containerdFile}${saved}`);
+    if (request.shim && !shim.changed) say(`containerd: ${containerdFile} already has runtime ${SHIM_HANDLER}; unchanged`);
+    if (shim.changed) {
+      say(`containerd: added CRI runtime handler ${SHIM_HANDLER} (runtime_type io.containerd.runcc.v2) to ${containerdFile}${change.changed ? '' : saved}`);
+      say(`containerd: containerd-shim-runcc-v2 must be on containerd's PATH (npm installs it beside runcc); then ctr run --runtime io.containerd.runcc.v2, or a RuntimeClass with handler: ${SHIM_HANDLER}`);
+    }
+    if (change.changed || shim.changed) {
+      say(`containerd: restart containerd to use it (systemctl restart containerd); Kubernetes: a RuntimeClass with handler: runcc${shim.changed ? ` or ${SHIM_HANDLER}` : ''}`);
     }
   }
   return lines;
@@ -71,6 +81,7 @@ export function runInstallCommand(argv: string[]): void {
     .option('containerd', { type: 'boolean', describe: 'register with containerd (config.toml)' })
     .option('docker-config', { type: 'string', default: '/etc/docker/daemon.json' })
     .option('containerd-config', { type: 'string', default: '/etc/containerd/config.toml' })
+    .option('shim', { type: 'boolean', describe: "with --containerd: also register runcc's shim v2 (io.containerd.runcc.v2) as handler runcc-shim" })
     .option('runtime-path', { type: 'string', describe: 'runcc executable to register (default: this one)' })
     .strict()
     .fail((message, error, y) => {
@@ -85,6 +96,7 @@ export function runInstallCommand(argv: string[]): void {
           runtimePath: parsed['runtime-path'] as string | undefined,
           docker: parsed.docker as boolean | undefined,
           containerd: parsed.containerd as boolean | undefined,
+          shim: parsed.shim as boolean | undefined,
           dockerConfig: String(parsed['docker-config']),
           containerdConfig: String(parsed['containerd-config']),
         });

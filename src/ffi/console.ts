@@ -1,25 +1,20 @@
 // Terminals for `process.terminal` containers: a pseudo-terminal pair, and handing its master to the caller over
 // the --console-socket unix socket (one message: the pty's name as data, the master fd as one SCM_RIGHTS
-// control message), which Node's own socket API cannot send.
+// control message; ffi/fd-passing.ts).
 import { ENAMETOOLONG, O_CLOEXEC, O_RDWR, libc } from './libc';
+import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM, sendWithFds } from './fd-passing';
 import { scratch } from './native-memory';
 import { SysError } from './sys-error';
 
 const O_NOCTTY = 0o400;
 const TIOCSCTTY = 0x540e;
-const AF_UNIX = 1;
-const SOCK_STREAM = 1;
-const SOCK_CLOEXEC = 0o2000000;
-const SOL_SOCKET = 1;
-const SCM_RIGHTS = 1;
+const TIOCGWINSZ = 0x5413;
+const TIOCSWINSZ = 0x5414;
+/** struct winsize: ws_row, ws_col, ws_xpixel, ws_ypixel (unsigned short each). */
+const WINSIZE_BYTES = 8;
 /** struct sockaddr_un: sa_family_t, then sun_path[108]. */
 const SUN_PATH_AT = 2;
 const SUN_PATH_BYTES = 108;
-/** x86_64 / aarch64 layouts of struct msghdr, struct iovec and struct cmsghdr (LP64). */
-const MSGHDR = { iov: 16, iovlen: 24, control: 32, controllen: 40, bytes: 56 };
-const IOVEC_BYTES = 16;
-const CMSG_HEADER_BYTES = 16;
-const CMSG_SPACE_ONE_FD = 24;
 const PTS_NAME_BYTES = 128;
 
 export interface Pty {
@@ -57,31 +52,16 @@ export function sendFdOverSocket(socketPath: string, name: string, fd: number): 
   const sock = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (sock < 0) throw SysError.last('socket');
   try {
-    const nameBytes = Buffer.from(name);
-    const addrAt = 0;
-    const msgAt = 128;
-    const iovAt = msgAt + MSGHDR.bytes;
-    const cmsgAt = iovAt + IOVEC_BYTES;
-    const dataAt = cmsgAt + CMSG_SPACE_ONE_FD;
-    const area = scratch(dataAt + nameBytes.length + 1);
-    const view = area.data;
-
-    view.setUint16(addrAt, AF_UNIX, true);
-    area.bytes.set(path, addrAt + SUN_PATH_AT);
-    if (libc.connect(sock, area.address + addrAt, SUN_PATH_AT + path.length + 1) !== 0) throw SysError.last(`connect ${socketPath}`);
-
-    area.bytes.set(nameBytes, dataAt);
-    view.setBigUint64(iovAt, BigInt(area.address + dataAt), true);
-    view.setBigUint64(iovAt + 8, BigInt(nameBytes.length), true);
-    view.setBigUint64(cmsgAt, BigInt(CMSG_HEADER_BYTES + 4), true);
-    view.setInt32(cmsgAt + 8, SOL_SOCKET, true);
-    view.setInt32(cmsgAt + 12, SCM_RIGHTS, true);
-    view.setInt32(cmsgAt + CMSG_HEADER_BYTES, fd, true);
-    view.setBigUint64(msgAt + MSGHDR.iov, BigInt(area.address + iovAt), true);
-    view.setBigUint64(msgAt + MSGHDR.iovlen, 1n, true);
-    view.setBigUint64(msgAt + MSGHDR.control, BigInt(area.address + cmsgAt), true);
-    view.setBigUint64(msgAt + MSGHDR.controllen, BigInt(CMSG_SPACE_ONE_FD), true);
-    if (libc.sendmsg(sock, area.address + msgAt, 0) < 0) throw SysError.last(`sendmsg ${socketPath}`);
+    const address = scratch(SUN_PATH_AT + SUN_PATH_BYTES);
+    address.data.setUint16(0, AF_UNIX, true);
+    address.bytes.set(path, SUN_PATH_AT);
+    if (libc.connect(sock, address.address, SUN_PATH_AT + path.length + 1) !== 0) throw SysError.last(`connect ${socketPath}`);
+    try {
+      sendWithFds(sock, Buffer.from(name), [fd]);
+    } catch (error) {
+      if (error instanceof SysError) throw new SysError(`sendmsg ${socketPath}`, error.errno);
+      throw error;
+    }
   } finally {
     libc.close(sock);
   }
@@ -93,6 +73,26 @@ export function sendFdOverSocket(socketPath: string, name: string, fd: number): 
  */
 export function takeControllingTerminal(fd: number): void {
   if (libc.ioctl(fd, TIOCSCTTY, 0) !== 0) throw SysError.last('ioctl(TIOCSCTTY)');
+}
+
+export interface WindowSize {
+  columns: number;
+  rows: number;
+}
+
+/** Sets the terminal's window size (TIOCSWINSZ): the kernel sends SIGWINCH to the terminal's foreground group. */
+export function setWindowSize(fd: number, size: WindowSize): void {
+  const winsize = scratch(WINSIZE_BYTES);
+  winsize.data.setUint16(0, size.rows, true);
+  winsize.data.setUint16(2, size.columns, true);
+  if (libc.ioctl(fd, TIOCSWINSZ, winsize.address) !== 0) throw SysError.last('ioctl(TIOCSWINSZ)');
+}
+
+/** The terminal's window size as the kernel has it (TIOCGWINSZ). */
+export function windowSize(fd: number): WindowSize {
+  const winsize = scratch(WINSIZE_BYTES);
+  if (libc.ioctl(fd, TIOCGWINSZ, winsize.address) !== 0) throw SysError.last('ioctl(TIOCGWINSZ)');
+  return { rows: winsize.data.getUint16(0, true), columns: winsize.data.getUint16(2, true) };
 }
 
 /** Closes an fd this module handed out. */

@@ -13,6 +13,7 @@ export const KVM_STRUCT_SIZE = {
   kvm_cpuid2_header: 8,
   kvm_cpuid_entry2: 40,
   kvm_run: 2352,
+  kvm_ioeventfd: 64,
 } as const;
 
 export const KVM_API_VERSION = 12;
@@ -31,9 +32,15 @@ export const KVM_GET_SREGS = ior(KVMIO, 0x83, KVM_STRUCT_SIZE.kvm_sregs);
 export const KVM_SET_SREGS = iow(KVMIO, 0x84, KVM_STRUCT_SIZE.kvm_sregs);
 export const KVM_SET_CPUID2 = iow(KVMIO, 0x90, KVM_STRUCT_SIZE.kvm_cpuid2_header);
 export const KVM_GET_TSC_KHZ = io(KVMIO, 0xa3);
+export const KVM_IOEVENTFD = iow(KVMIO, 0x79, KVM_STRUCT_SIZE.kvm_ioeventfd);
 
 export const KVM_CAP_USER_MEMORY = 3;
 export const KVM_CAP_GET_TSC_KHZ = 61;
+export const KVM_CAP_IOEVENTFD = 36;
+
+/** struct kvm_ioeventfd: datamatch u64, addr u64, len u32, fd s32, flags u32 (then padding to 64 bytes). */
+export const KVM_IOEVENTFD_OFFSET = { datamatch: 0, addr: 8, len: 16, fd: 20, flags: 24 } as const;
+export const KVM_IOEVENTFD_FLAG_PIO = 2;
 
 export const KVM_EXIT_IO = 2;
 export const KVM_EXIT_DEBUG = 4;

@@ -22,7 +22,13 @@ export interface Libc {
   epoll_create1(flags: number): number;
   epoll_ctl(epfd: number, op: number, fd: number, eventAddress: number): number;
   epoll_wait(epfd: number, eventsAddress: number, maxEvents: number, timeoutMs: number): number;
+  /**
+   * epoll_pwait2(2) (Linux 5.11+, glibc 2.35+) with no signal mask: a timespec timeout. Absent where glibc lacks it;
+   * −1 with ENOSYS where the kernel does.
+   */
+  epoll_pwait2?: (epfd: number, eventsAddress: number, maxEvents: number, timespecAddress: number, sigmask: number) => number;
   timerfd_create(clockId: number, flags: number): number;
+  eventfd(initialValue: number, flags: number): number;
   timerfd_settime(fd: number, flags: number, newValueAddress: number, oldValueAddress: number): number;
   clock_gettime(clockId: number, timespecAddress: number): number;
   timer_create(clockId: number, sigeventAddress: number, timerIdAddress: number): number;
@@ -35,12 +41,17 @@ export interface Libc {
   poll(fdsAddress: number, count: number, timeoutMs: number): number;
   connect(fd: number, addressAddress: number, addressLength: number): number;
   sendmsg(fd: number, messageAddress: number, flags: number): number;
+  recvmsg(fd: number, messageAddress: number, flags: number): number;
+  socketpair(domain: number, type: number, protocol: number, pairAddress: number): number;
+  dup2(fd: number, target: number): number;
   posix_openpt(flags: number): number;
   grantpt(fd: number): number;
   unlockpt(fd: number): number;
   ptsname_r(fd: number, bufferAddress: number, length: number): number;
   // Confinement (monitor/confinement): each affects the whole process, every thread included.
   prctl(option: number, arg2: number, arg3: number, arg4: number, arg5: number): number;
+  /** waitpid(2); `status` is a one-element array that receives the wait status. */
+  waitpid(pid: number, status: number[], options: number): number;
   chroot(path: string): number;
   chdir(path: string): number;
   setgroups(count: number, listAddress: number): number;
@@ -53,6 +64,14 @@ export interface Libc {
 
 const syscall: (number: number, ...typedArgs: unknown[]) => number = lib.func('long syscall(long number, ...)');
 const SYS_SECCOMP = 317;
+
+function optionalFunc<T>(prototype: string): T | undefined {
+  try {
+    return lib.func(prototype) as T;
+  } catch {
+    return undefined;
+  }
+}
 
 export const libc: Libc = {
   open: lib.func('int open(const char *path, int flags, uint32_t mode)'),
@@ -71,6 +90,7 @@ export const libc: Libc = {
   epoll_ctl: lib.func('int epoll_ctl(int epfd, int op, int fd, uintptr_t event)'),
   epoll_wait: lib.func('int epoll_wait(int epfd, uintptr_t events, int maxevents, int timeout)'),
   timerfd_create: lib.func('int timerfd_create(int clockid, int flags)'),
+  eventfd: lib.func('int eventfd(unsigned int initval, int flags)'),
   timerfd_settime: lib.func('int timerfd_settime(int fd, int flags, uintptr_t new_value, uintptr_t old_value)'),
   clock_gettime: lib.func('int clock_gettime(int clockid, uintptr_t tp)'),
   timer_create: lib.func('int timer_create(int clockid, uintptr_t sevp, uintptr_t timerid)'),
@@ -83,17 +103,22 @@ export const libc: Libc = {
   poll: lib.func('int poll(uintptr_t fds, uint64_t nfds, int timeout)'),
   connect: lib.func('int connect(int fd, uintptr_t addr, uint32_t addrlen)'),
   sendmsg: lib.func('intptr_t sendmsg(int fd, uintptr_t msg, int flags)'),
+  recvmsg: lib.func('intptr_t recvmsg(int fd, uintptr_t msg, int flags)'),
+  socketpair: lib.func('int socketpair(int domain, int type, int protocol, uintptr_t sv)'),
+  dup2: lib.func('int dup2(int oldfd, int newfd)'),
   posix_openpt: lib.func('int posix_openpt(int flags)'),
   grantpt: lib.func('int grantpt(int fd)'),
   unlockpt: lib.func('int unlockpt(int fd)'),
   ptsname_r: lib.func('int ptsname_r(int fd, uintptr_t buf, size_t buflen)'),
   prctl: lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
+  waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
   chroot: lib.func('int chroot(const char *path)'),
   chdir: lib.func('int chdir(const char *path)'),
   setgroups: lib.func('int setgroups(size_t size, uintptr_t list)'),
   setresgid: lib.func('int setresgid(uint32_t rgid, uint32_t egid, uint32_t sgid)'),
   setresuid: lib.func('int setresuid(uint32_t ruid, uint32_t euid, uint32_t suid)'),
   madvise: lib.func('int madvise(uintptr_t addr, size_t length, int advice)'),
+  epoll_pwait2: optionalFunc('int epoll_pwait2(int epfd, uintptr_t events, int maxevents, uintptr_t timeout, uintptr_t sigmask)'),
   seccomp: (operation, flags, argsAddress) => syscall(SYS_SECCOMP, 'unsigned int', operation, 'unsigned int', flags, 'uintptr_t', argsAddress),
 };
 
@@ -137,6 +162,8 @@ export const POLLOUT = 0x004;
 export const EPOLL_CLOEXEC = 0o2000000;
 export const TFD_NONBLOCK = 0o4000;
 export const TFD_CLOEXEC = 0o2000000;
+export const EFD_CLOEXEC = 0o2000000;
+export const EFD_NONBLOCK = 0o4000;
 export const SIGEV_THREAD_ID = 4;
 export const PR_SET_DUMPABLE = 4;
 export const PR_CAPBSET_READ = 23;
@@ -147,6 +174,7 @@ export const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 export const MADV_DONTDUMP = 16;
 
 export const ENOENT = 2;
+export const ENOSYS = 38;
 export const EINTR = 4;
 export const EIO = 5;
 export const EAGAIN = 11;

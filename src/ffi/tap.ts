@@ -138,9 +138,11 @@ export function createTap(ifname: string): number {
 
 /**
  * Adopts an inherited, already-attached TAP fd (how a runtime hands over a TAP it created): it must be a TAP
- * without packet-info headers; it is made non-blocking and its interface's MTU is read. Throws TapError.
+ * without packet-info headers; it is made non-blocking and its interface's MTU is read and its offloads turned off,
+ * by name, in this process's network namespace — unless `knownMtu` is given by whoever opened it in its own
+ * namespace and did both (openTap), for a process that is not in the TAP's namespace. Throws TapError.
  */
-export function adoptTap(fd: number): Tap {
+export function adoptTap(fd: number, knownMtu?: number): Tap {
   const flags = libc.fcntl(fd, F_GETFL, 0);
   if (flags < 0) fail(`@${fd}`, errno());
   return withControlSocket((sock, ifreq) => {
@@ -150,6 +152,7 @@ export function adoptTap(fd: number): Tap {
     if ((tunFlags & IFF_TAP) === 0 || (tunFlags & IFF_NO_PI) === 0) fail(`@${fd}`, EINVAL);
     const ifname = readName(ifreq);
     if (libc.fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) fail(`@${fd}`, errno());
+    if (knownMtu !== undefined) return { fd, ifname, mtu: knownMtu };
     const mtu = interfaceMtu(sock, ifreq, ifname);
     disableOffloads(sock, ifreq, ifname);
     return { fd, ifname, mtu };

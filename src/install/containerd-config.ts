@@ -39,3 +39,31 @@ export function containerdConfigWithRuncc(current: string | undefined, runccPath
   }
   return { text: `${current.replace(/\n*$/, '\n')}\n${runccRuntimeBlock(runccPath, version)}`, changed: true };
 }
+
+/** The CRI handler name of runcc's own shim (`runcc` stays the runc shim with runcc as its BinaryName). */
+export const SHIM_HANDLER = 'runcc-shim';
+export const SHIM_RUNTIME_TYPE = 'io.containerd.runcc.v2';
+
+/**
+ * The TOML block registering runcc's shim v2 for config `version` (2 or 3): containerd starts
+ * `containerd-shim-runcc-v2` from its PATH (npm installs it beside runcc, /usr/local/bin).
+ */
+export function runccShimRuntimeBlock(version: 2 | 3): string {
+  const plugin = version === 3 ? "plugins.'io.containerd.cri.v1.runtime'" : 'plugins."io.containerd.grpc.v1.cri"';
+  return `[${plugin}.containerd.runtimes.${SHIM_HANDLER}]
+  runtime_type = "${SHIM_RUNTIME_TYPE}"
+  pod_annotations = ["org.runcc.*"]
+  container_annotations = ["org.runcc.*", "com.urunc.unikernel.*"]
+`;
+}
+
+/** `current` with the shim runtime handler added, unless a runcc-shim runtime is there. */
+export function containerdConfigWithRunccShim(current: string | undefined): ContainerdChange {
+  if (current === undefined || current.trim() === '') return { text: `version = 2\n\n${runccShimRuntimeBlock(2)}`, changed: true };
+  const version = configVersion(current);
+  if (version !== 2 && version !== 3) {
+    throw new Error(`config.toml declares version ${version}; runcc can register itself in version 2 or 3 files (run \`containerd config migrate\` first)`);
+  }
+  if (current.includes(`containerd.runtimes.${SHIM_HANDLER}]`)) return { text: current, changed: false };
+  return { text: `${current.replace(/\n*$/, '\n')}\n${runccShimRuntimeBlock(version)}`, changed: true };
+}

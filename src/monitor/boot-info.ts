@@ -1,5 +1,5 @@
 // Guest low memory at boot: struct hvt_boot_info, the manifest copy, the command line (ABI reference §4.1–4.3).
-import { HVT_BOOT_INFO, HVT_CMDLINE_SIZE } from '../solo5/abi';
+import { HVT_BOOT_INFO, HVT_CMDLINE_SIZE, HVT_FEATURE_RING_IO } from '../solo5/abi';
 import { Manifest } from '../solo5/manifest';
 import { Gpa } from './guest-address';
 import { MonitorError } from './monitor-error';
@@ -11,6 +11,8 @@ export interface BootInfo {
   manifest: Manifest;
   /** NUL-terminated command line bytes. */
   cmdline: Uint8Array;
+  /** GPA of the network ring when it is offered, else 0. */
+  netRingGpa?: number;
 }
 
 /** Joins guest arguments with single spaces, NUL-terminated; refuses lines that do not fit the guest's buffer. */
@@ -35,7 +37,8 @@ export function writeBootInfo(mem: DataView, base: Gpa, info: BootInfo): void {
   mem.setBigUint64(base + HVT_BOOT_INFO.cpuCycleFreq, BigInt(info.cpuCycleHz), true);
   mem.setBigUint64(base + HVT_BOOT_INFO.cmdline, BigInt(cmdlineAt), true);
   mem.setBigUint64(base + HVT_BOOT_INFO.mft, BigInt(mftAt), true);
-  mem.setUint32(base + HVT_BOOT_INFO.hostFeatures, 0, true); // no network ring offered
+  const ring = info.netRingGpa ?? 0;
+  mem.setUint32(base + HVT_BOOT_INFO.hostFeatures, ring !== 0 ? HVT_FEATURE_RING_IO : 0, true);
   mem.setUint32(base + HVT_BOOT_INFO.guestFeatures, 0, true);
-  mem.setBigUint64(base + HVT_BOOT_INFO.netRing, 0n, true);
+  mem.setBigUint64(base + HVT_BOOT_INFO.netRing, BigInt(ring), true);
 }

@@ -20,6 +20,14 @@ export class GuestMemory {
   private readonly unwritable: number[] = [];
   private readonly inaccessible: number[] = [];
 
+  get unwritableRanges(): readonly number[] {
+    return this.unwritable;
+  }
+
+  get inaccessibleRanges(): readonly number[] {
+    return this.inaccessible;
+  }
+
   constructor(readonly allocBytes: number) {
     this.region = mapAnonymous(allocBytes, true);
     excludeFromCoreDumps(this.region.address, allocBytes);
@@ -27,6 +35,11 @@ export class GuestMemory {
     this.bytes = this.region.bytes;
     this.data = this.region.data;
     this.guestSizeBytes = allocBytes;
+  }
+
+  /** Unmaps the memory (a reservation of the wrong size, before any slot names it); the views die with it. */
+  release(): void {
+    if (libc.munmap(this.hostBase, this.allocBytes) !== 0) throw SysError.last('munmap(guest memory)');
   }
 
   /**

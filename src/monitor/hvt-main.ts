@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { HVT_ABI_VERSION } from '../solo5/abi';
-import { confinementFromEnv } from './monitor-config';
+import { confinementFromEnv, netRingFromEnv } from './monitor-config';
 import { monitorFailure } from './monitor-error';
 import { locateKernel, parseOptions, usageText } from './options';
 import { checkKernel, prepareVm } from './vm-boot';
@@ -35,7 +35,7 @@ async function boot(argv: readonly string[], host: MonitorHost): Promise<number>
     return 0;
   }
   const kernel = checkKernel(argv[located.index]);
-  const config = { ...parseOptions(argv, located.index), confinement: confinementFromEnv(process.env) };
+  const config = { ...parseOptions(argv, located.index), confinement: confinementFromEnv(process.env), netRing: netRingFromEnv(process.env) };
   const vm = prepareVm(kernel, config, { report: (message) => report(host, message), exit: host.exit, seccomp: host.seccomp });
   // The empty root is made (and removed at once) on a local filesystem.
   return vm.run(undefined, existsSync('/run') ? '/run' : tmpdir());

@@ -7,7 +7,12 @@ export interface BlockAttachment {
   sectorBytes?: number;
 }
 
-export type NetBackend = { kind: 'interface'; ifname: string } | { kind: 'fd'; fd: number };
+/**
+ * A TAP by name (opened in the monitor's network namespace) or an open fd. An fd's `mtu`, when given, comes from
+ * whoever opened the TAP in its own namespace (which also turned its offloads off): the monitor then looks nothing
+ * up by name, which in another namespace than the TAP's would find nothing, or another interface.
+ */
+export type NetBackend = { kind: 'interface'; ifname: string } | { kind: 'fd'; fd: number; mtu?: number };
 
 export interface NetAttachment {
   name: string;
@@ -43,6 +48,13 @@ export interface MonitorConfig {
   nets: NetAttachment[];
   /** Absent: the monitor keeps its privileges (RUNCC_CONFINE=off). */
   confinement?: ConfinementRequest;
+  /** Offer Solo5's shared-memory network ring to a guest with a net device (default); false: hypercalls only. */
+  netRing?: boolean;
+}
+
+/** The ring switch: RUNCC_NET_RING=off turns the ring off (the guest then uses NET_READ/NET_WRITE hypercalls). */
+export function netRingFromEnv(env: NodeJS.ProcessEnv): boolean {
+  return env.RUNCC_NET_RING !== 'off';
 }
 
 export const DEFAULT_MEM_MIB = 512;

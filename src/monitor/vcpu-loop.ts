@@ -30,6 +30,8 @@ export class VcpuLoop {
     private readonly memory: GuestMemory,
     private readonly arch: GuestArch,
     table: HypercallTable,
+    /** Runs before each return to the guest after an event-loop turn; throws to end the monitor (the ring's faults). */
+    private readonly beforeResume: () => void = () => undefined,
   ) {
     this.run = vm.run.data;
     this.handlers = table.handlers;
@@ -40,6 +42,7 @@ export class VcpuLoop {
     return new Promise((resolve, reject) => {
       const step = (): void => {
         try {
+          this.beforeResume();
           const status = this.runUntilYield();
           if (status === YIELD) setImmediate(step);
           else resolve(status);

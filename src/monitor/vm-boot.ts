@@ -12,11 +12,14 @@ import { HypercallTable } from './hypercalls/hypercall-table';
 import { KernelImage } from './kernel-image';
 import { KvmVm } from './kvm/kvm-vm';
 import { guestMemorySize } from './memory-size';
+import { NetRing, withRingRoom } from './net-ring/net-ring';
+import { MFT_DEV_NET_BASIC } from '../solo5/abi';
 import { BlockModule } from './modules/block-module';
 import { requireAllAttached } from './modules/device-attachments';
 import { NetModule } from './modules/net-module';
 import { MonitorConfig, NetAttachment } from './monitor-config';
-import { onStopSignal, startStopTick } from './signals';
+import { StopTick, onStopSignal } from './signals';
+import { findEventLoopSignalPipe } from './event-loop-signal-pipe';
 import { confine } from './confinement/seccomp-install';
 import { SeccompMode } from '../seccomp/seccomp-filter';
 import { VcpuLoop } from './vcpu-loop';
@@ -54,6 +57,22 @@ export interface PreparedVm {
   run(late?: LateBootConfig, scratchDir?: string): Promise<number>;
 }
 
+/**
+ * What a monitor does before it knows its guest (a pre-started monitor, monitor-handoff.ts): /dev/kvm opened, the VM
+ * and its vCPU created, guest memory of `memMiB` mapped (reserved, untouched: no page is charged to anyone yet).
+ */
+export interface ReservedVm {
+  vm: KvmVm;
+  memory: GuestMemory;
+}
+
+export function reserveVm(memMiB: number): ReservedVm {
+  const arch = hostArch();
+  const size = guestMemorySize(memMiB, arch.memGranuleBytes, arch.maxMemBytes);
+  const vm = new KvmVm();
+  return { vm, memory: new GuestMemory(size.bytes) };
+}
+
 /** Opens `path` and checks its ABI1 note and manifest (Solo5's order: before any option is applied). */
 export function checkKernel(path: string): CheckedKernel {
   const arch = hostArch();
@@ -62,8 +81,11 @@ export function checkKernel(path: string): CheckedKernel {
   return { image, manifest: image.manifest(arch), arch };
 }
 
-/** Attaches devices, creates and loads the VM, sets up the vCPU and boot info. Errors end the monitor. */
-export function prepareVm(kernel: CheckedKernel, config: MonitorConfig, host: BootHost): PreparedVm {
+/**
+ * Attaches devices, creates (or takes the `reserved`) VM and loads it, sets up the vCPU and boot info. Reserved
+ * memory of another size than the configured one is given back and mapped anew. Errors end the monitor.
+ */
+export function prepareVm(kernel: CheckedKernel, config: MonitorConfig, host: BootHost, reserved?: ReservedVm): PreparedVm {
   const { image, manifest, arch } = kernel;
   const block = new BlockModule();
   block.attach(config.blocks, manifest);
@@ -78,16 +100,27 @@ export function prepareVm(kernel: CheckedKernel, config: MonitorConfig, host: Bo
 
   const size = guestMemorySize(config.memMiB, arch.memGranuleBytes, arch.maxMemBytes);
   if (size.adjusted) host.report(`adjusting memory to ${size.bytes} bytes`);
-  const vm = new KvmVm();
-  const memory = new GuestMemory(size.bytes);
+  // A declared net device is attached by the time the guest runs (requireAllAttached), so it decides the ring's room.
+  const wantsRing = config.netRing !== false && manifest.devicesOfType(MFT_DEV_NET_BASIC).length > 0;
+  const allocBytes = wantsRing ? withRingRoom(size.bytes, arch.memGranuleBytes, arch.maxMemBytes) : size.bytes;
+  const vm = reserved?.vm ?? new KvmVm();
+  let memory: GuestMemory;
+  if (reserved && reserved.memory.allocBytes === allocBytes) {
+    memory = reserved.memory;
+  } else {
+    reserved?.memory.release();
+    memory = new GuestMemory(allocBytes);
+  }
   vm.setMemory(memory);
   const plan = image.load(arch, memory);
   image.close();
+  const ring = wantsRing ? NetRing.reserve(memory, plan.kernelEnd, host.report) : undefined;
   const cpuCycleHz = arch.setupVcpu(vm, memory, plan.entry);
 
   const table = new HypercallTable();
   const waitSet = new WaitSet();
-  new CoreHypercalls(memory, waitSet).register(table);
+  const tick = new StopTick();
+  new CoreHypercalls(memory, waitSet, tick).register(table);
   block.setup(manifest, memory, table);
 
   return {
@@ -95,19 +128,31 @@ export function prepareVm(kernel: CheckedKernel, config: MonitorConfig, host: Bo
       if (late) net.attach(late.nets, manifest);
       net.setup(manifest, memory, table, waitSet);
       requireAllAttached(manifest);
+      const ringServed = ring !== undefined && net.attachedCount > 0 && ring.start(vm, memory, net.fdByHandle, waitSet, host.report);
       writeBootInfo(memory.data, arch.bootInfoBase, {
         guestSizeBytes: memory.guestSizeBytes,
         kernelEnd: plan.kernelEnd,
         cpuCycleHz,
         manifest,
         cmdline: encodeCmdline(late ? late.guestArgs : config.guestArgs),
+        netRingGpa: ringServed ? ring.ringGpa : 0,
       });
-      startStopTick();
-      const loop = new VcpuLoop(vm, memory, arch, table);
+      tick.start();
+      const signalPipe = findEventLoopSignalPipe();
+      if (signalPipe !== undefined) {
+        waitSet.addWake(signalPipe);
+        tick.mayPause = true;
+      }
+      const loop = ringServed ? new VcpuLoop(vm, memory, arch, table, () => ring.throwIfFailed()) : new VcpuLoop(vm, memory, arch, table);
       if (config.confinement) dropPrivileges(monitorIdentity(config.confinement, scratchDir));
       // Last: from here on the monitor makes only the calls of the allowlist (src/seccomp/syscall-allowlist.ts).
       confine(host.seccomp ?? 'on');
-      return loop.start();
+      if (!ringServed) return loop.start();
+      // HALT's hook (Solo5's): the worker sends what the guest queued, then stops.
+      return loop.start().then((status) => {
+        ring.stop();
+        return status;
+      });
     },
   };
 }

@@ -5,8 +5,7 @@
 // When the guest is gone its interface is closed (a drop-all ingress filter), not released: the address stays on
 // the interface for the engine and CNI, yet the namespace's kernel never answers for a guest that is not there.
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTap } from '../ffi/tap';
 import { libc } from '../ffi/libc';
@@ -14,14 +13,7 @@ import { NetAttachment } from '../monitor/monitor-config';
 import { NetworkError } from './network-error';
 import { GuestIpv4 } from './guest-network-args';
 import { CLOSED_PREF, Ipv4Interface, REDIRECT_PREF, iproute2, listFreeIpv4Interfaces } from './netns-interfaces';
-
-/** The record of a container's wiring, in its state directory. */
-export const NETWORK_RECORD = 'network.json';
-
-export interface WiredInterface {
-  ifname: string;
-  tap: string;
-}
+import { MATCH_ALL, NETWORK_RECORD, WiredInterface, closeInterface, tryRun } from './network-teardown';
 
 export interface GuestNetwork {
   nets: NetAttachment[];
@@ -33,15 +25,6 @@ export function tapName(containerId: string, index: number): string {
   return `rcc${createHash('sha256').update(containerId).digest('hex').slice(0, 8)}n${index}`;
 }
 
-/** Best effort: used on paths that clean up, where the thing may already be gone. */
-function tryRun(argv: readonly string[]): void {
-  try {
-    execFileSync(argv[0], argv.slice(1), { stdio: 'ignore' });
-  } catch {
-    // already gone
-  }
-}
-
 function macBytes(mac: string): Uint8Array {
   return new Uint8Array(mac.split(':').map((h) => parseInt(h, 16)));
 }
@@ -51,29 +34,9 @@ function addIngress(dev: string): void {
   iproute2('tc', ['qdisc', 'add', 'dev', dev, 'ingress']);
 }
 
-const MATCH_ALL = ['protocol', 'all', 'u32', 'match', 'u32', '0', '0'];
-
 /** Redirects every frame arriving on `from` out of `to` (a u32 match-all filter with a mirred egress redirect). */
 function redirect(from: string, to: string, pref: number): void {
   iproute2('tc', ['filter', 'add', 'dev', from, 'parent', 'ffff:', 'pref', String(pref), ...MATCH_ALL, 'action', 'mirred', 'egress', 'redirect', 'dev', to]);
-}
-
-/**
- * Closes the container interfaces in `wired` and removes their TAPs, for a guest that is gone; idempotent. The
- * drop-all goes in before the redirect goes out, so no frame reaches the namespace's kernel in between. `prefix`
- * runs the commands elsewhere (`nsenter --net=PATH --` from `runcc delete`); without it, in the current netns.
- */
-export function unwire(wired: readonly WiredInterface[], prefix: readonly string[] = []): void {
-  for (const w of wired) {
-    closeInterface(w.ifname, prefix);
-    tryRun([...prefix, 'ip', 'link', 'del', 'dev', w.tap]);
-  }
-}
-
-/** A drop-all in place of the guest's redirect: the drop goes in first, so no frame reaches the kernel meanwhile. */
-function closeInterface(ifname: string, prefix: readonly string[] = []): void {
-  tryRun([...prefix, 'tc', 'filter', 'add', 'dev', ifname, 'parent', 'ffff:', 'pref', String(CLOSED_PREF), ...MATCH_ALL, 'action', 'drop']);
-  tryRun([...prefix, 'tc', 'filter', 'del', 'dev', ifname, 'parent', 'ffff:', 'pref', String(REDIRECT_PREF), 'protocol', 'all']);
 }
 
 /** Gives the interfaces in `wired` back as they were found, for a start that failed: nothing of ours stays. */
@@ -166,13 +129,4 @@ export function wireGuestNetwork(containerId: string, devices: readonly string[]
       ...(chosen[index].gateway ? { gateway: chosen[index].gateway } : {}),
     })),
   };
-}
-
-/** The wiring recorded in `stateDir`, or none. */
-export function recordedWiring(stateDir: string): WiredInterface[] {
-  try {
-    return JSON.parse(readFileSync(join(stateDir, NETWORK_RECORD), 'utf8')) as WiredInterface[];
-  } catch {
-    return [];
-  }
 }

@@ -49,8 +49,11 @@ export function cgroupLimits(resources: LinuxResources | undefined): [file: stri
   return limits;
 }
 
-/** Enables the controllers the limits need for `dir`, in every ancestor's subtree_control, as runc does. */
-function enableControllers(dir: string, needed: ReadonlySet<string>): void {
+/**
+ * Enables cpu, memory and pids for `dir`, in every ancestor's subtree_control, as runc does: with or without limits,
+ * since their figures (memory.current, cpu.stat, pids.current) are what the shim's Stats and engines' stats read.
+ */
+function enableControllers(dir: string): void {
   const parts = relative(CGROUP_ROOT, dir).split('/');
   for (let depth = 0; depth < parts.length; depth++) {
     const ancestor = join(CGROUP_ROOT, ...parts.slice(0, depth));
@@ -61,7 +64,7 @@ function enableControllers(dir: string, needed: ReadonlySet<string>): void {
       return;
     }
     // One at a time: a write naming several fails whole if one of them cannot be enabled.
-    for (const controller of CONTROLLERS.filter((c) => needed.has(c) && available.includes(c))) {
+    for (const controller of CONTROLLERS.filter((c) => available.includes(c))) {
       try {
         writeFileSync(join(ancestor, 'cgroup.subtree_control'), `+${controller}`);
       } catch {
@@ -88,7 +91,7 @@ export function prepareCgroup(cgroupsPath: string | undefined, systemd: boolean,
   const limits = cgroupLimits(resources);
   try {
     mkdirSync(dir, { recursive: true });
-    enableControllers(dir, new Set(limits.map(([file]) => file.split('.')[0])));
+    enableControllers(dir);
     for (const [file, value] of limits) {
       try {
         writeFileSync(join(dir, file), value);

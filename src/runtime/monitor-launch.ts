@@ -1,15 +1,17 @@
 // Starts the container process of a unikernel container (the monitor, see cli/container-monitor.ts) in the
-// namespaces the spec asks for, and waits until its VM is prepared and it sits at the start gate.
+// namespaces the spec asks for, before its configuration is known (monitor-handoff.ts), then configures it and
+// waits until its VM is prepared and it sits at the start gate.
 import { ChildProcess, spawn } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { MonitorConfig } from '../monitor/monitor-config';
 import { Namespace } from '../oci/runtime-spec';
 import { NetConfigFormat } from '../net/guest-network-args';
+import { ConfigureMessage, FrameReader, HANDOFF_FD, MonitorMessage, encodeFrame, parseMonitorMessage } from './monitor-handoff';
 import { RuntimeError } from './runtime-error';
 
-export const CONTAINER_MONITOR_CONFIG = 'monitor.json';
-
-/** What the container's monitor reads from its state directory. */
+/** What the container's monitor is configured with (monitor-handoff.ts). */
 export interface ContainerMonitorConfig extends MonitorConfig {
   containerId: string;
   /** The manifest's NET_BASIC devices, wired to the container's interfaces at start. */
@@ -18,10 +20,10 @@ export interface ContainerMonitorConfig extends MonitorConfig {
   /** The container's stdio is a pty slave, to become the monitor's controlling terminal. */
   terminal: boolean;
 }
-/** The fd on which the monitor reports "ready" (or "error: …") to `runcc create`. */
-export const READY_FD = 3;
-export const READY_LINE = 'ready';
+/** How long a monitor may take from its configuration to ready (and from its spawn to booted). */
 const READY_TIMEOUT_MS = 120_000;
+/** How long the exit of a monitor waits for the end of its channel, or the reverse. */
+const GONE_GRACE_MS = 2_000;
 
 // The bundled build (dist/cli/, what runs and what npm installs) puts this code in dist/cli/runtime-cli.bundle.js,
 // next to the monitor's loader; tsc's tree has it in dist/src/runtime/, beside dist/src/cli/. One path serves both.
@@ -33,12 +35,14 @@ export const MONITOR_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 /**
  * The monitor's whole environment, chosen here rather than inherited: nothing of the caller's reaches it — no
  * NODE_OPTIONS (`--inspect`, `--require` of any file), no other NODE_* (NODE_PATH, NODE_DEBUG, …), no
- * LD_PRELOAD, no PATH of the caller's choosing — but RUNCC_SECCOMP.
+ * LD_PRELOAD, no PATH of the caller's choosing — but RUNCC_SECCOMP and RUNCC_NET_RING.
  */
 export function monitorEnvironment(callerEnv: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: MONITOR_PATH };
   // runcc's own switch, documented in docs/security.md, is the one thing passed on.
   if (callerEnv.RUNCC_SECCOMP !== undefined) env.RUNCC_SECCOMP = callerEnv.RUNCC_SECCOMP;
+  // The network ring's switch (docs/hvt-compatibility.md), for comparing both paths.
+  if (callerEnv.RUNCC_NET_RING !== undefined) env.RUNCC_NET_RING = callerEnv.RUNCC_NET_RING;
   return env;
 }
 
@@ -63,9 +67,11 @@ export function namespacePrefix(namespaces: readonly Namespace[] | undefined): s
 
 /**
  * The first step of the spawn when the container has a cgroup: a shell joins it and execs the rest, so the monitor
- * is in the container's cgroup before node allocates anything. A failure is told to `create` on the ready fd.
+ * is in the container's cgroup before node allocates anything. A failure ends the spawn with its own status, which
+ * the launcher turns into the message.
  */
-const JOIN_CGROUP = '{ echo $$ > "$1/cgroup.procs"; } 2>/dev/null || { echo "error: cannot join cgroup $1" >&3; exit 1; }; shift; exec "$@"';
+const JOIN_CGROUP_FAILED = 125;
+const JOIN_CGROUP = `{ echo $$ > "$1/cgroup.procs"; } 2>/dev/null || exit ${JOIN_CGROUP_FAILED}; shift; exec "$@"`;
 
 export function cgroupJoinPrefix(cgroupDir: string | undefined): string[] {
   return cgroupDir === undefined ? [] : ['/bin/sh', '-c', JOIN_CGROUP, 'runcc-join-cgroup', cgroupDir];
@@ -98,41 +104,255 @@ export interface LaunchedMonitor {
   pid: number;
 }
 
+/** How a monitor is spawned: everything here is known from the spec before the unikernel is looked at. */
+export interface MonitorSpawn {
+  /** Joined (or created) through nsenter/unshare before node starts. */
+  namespaces?: readonly Namespace[];
+  /** A pty slave for all three stdio fds; else `stdio`, else the caller's own. */
+  terminalFd?: number;
+  /** The spawned monitor's stdin, stdout and stderr: fds, 'inherit' or 'ignore' (/dev/null). */
+  stdio?: readonly [StdioEntry, StdioEntry, StdioEntry];
+  /** Joined by a shell before node starts, so node's own memory is charged to the container from the first page. */
+  cgroupDir?: string;
+  /** Spawned through setpriv: an empty bounding set, the few capabilities it needs until the drop. */
+  confined: boolean;
+  /** The guest memory the monitor reserves before it knows its guest (the configured size is then free to take). */
+  reserveMiB: number;
+  /** The channel's launcher end: a socket of a socketpair whose other end (`childEnd`) becomes the monitor's fd 3; default: node's own pipe. */
+  channel?: { parentEnd: number; childEnd: number };
+  /** The monitor's environment: default monitorEnvironment(). */
+  env?: NodeJS.ProcessEnv;
+  /** The container monitor's loader: default the one beside this code (dist/cli/container-monitor.js when bundled). */
+  program?: string;
+}
+
+type StdioEntry = number | 'inherit' | 'ignore';
+
+/** A configuration for a spawned monitor: where its state is, the config, and descriptors sent with it. */
+export interface MonitorConfiguration {
+  stateDir: string;
+  config: ContainerMonitorConfig;
+  /** Descriptors of the launcher's that become the monitor's stdin, stdout and stderr (sent, not closed here). */
+  stdio?: readonly [number, number, number];
+}
+
+/**
+ * A monitor process that runs and waits for its configuration (monitor-handoff.ts). Its pid is the container's
+ * pid from the spawn on: the prefixes (sh, nsenter, unshare, setpriv) exec in place.
+ */
+export interface PendingMonitor {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Resolves once the monitor has done what needs no configuration: node, its code, /dev/kvm, VM, vCPU, memory. */
+  readonly booted: Promise<void>;
+  /**
+   * Sends the configuration (a net backend `{ kind: 'fd' }` and `stdio` are the launcher's fds, which travel by
+   * SCM_RIGHTS and need `channel`); resolves when the VM is prepared and the monitor sits at its start gate. A
+   * failure kills the monitor and is a RuntimeError.
+   */
+  configure(configuration: MonitorConfiguration): Promise<LaunchedMonitor>;
+  /** SIGKILL, for a failed create; node reaps it. */
+  kill(): void;
+}
+
+const MONITOR_ARG_RESERVE = '--reserve-mib=';
+
+/** The monitor's argv after node: the program and the guest memory to reserve. */
+export function monitorArgs(reserveMiB: number, program = CONTAINER_MONITOR): string[] {
+  return [program, `${MONITOR_ARG_RESERVE}${reserveMiB}`];
+}
+
+/** Reads `--reserve-mib=N` (the monitor's side of monitorArgs). */
+export function reserveFromArgs(argv: readonly string[]): number | undefined {
+  const arg = argv.find((a) => a.startsWith(MONITOR_ARG_RESERVE));
+  if (arg === undefined) return undefined;
+  const value = arg.slice(MONITOR_ARG_RESERVE.length);
+  return /^[1-9][0-9]{0,6}$/.test(value) ? Number(value) : undefined;
+}
+
 /**
  * Spawns the monitor, in a new session, in `cgroupDir` (joined before node starts) and the spec's namespaces, on the
- * caller's stdio or on `terminalFd` (a pty slave) for all three, and waits for its readiness line; failures become
- * RuntimeErrors.
+ * given stdio, before its configuration exists: the caller does its own work meanwhile, then calls `configure`.
  */
-export function launchMonitor(
-  stateDir: string,
-  namespaces: readonly Namespace[] | undefined,
-  terminalFd: number | undefined,
-  cgroupDir: string | undefined,
-  confined: boolean,
-): Promise<LaunchedMonitor> {
-  const argv = [...cgroupJoinPrefix(cgroupDir), ...namespacePrefix(namespaces), ...capabilityPrefix(confined), process.execPath, CONTAINER_MONITOR, stateDir];
-  const stdio = terminalFd === undefined ? ['inherit', 'inherit', 'inherit', 'pipe'] : [terminalFd, terminalFd, terminalFd, 'pipe'];
-  const child = spawn(argv[0], argv.slice(1), { stdio: stdio as ('inherit' | 'pipe' | number)[], detached: true, env: monitorEnvironment() });
-  return new Promise((resolve, reject) => {
-    let said = '';
-    const fail = (message: string): void => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new RuntimeError(message));
-    };
-    const timer = setTimeout(() => fail('the monitor did not become ready in time'), READY_TIMEOUT_MS);
-    child.on('error', (error) => fail(`cannot start the monitor: ${error.message}`));
-    const ready = child.stdio[READY_FD] as NodeJS.ReadableStream;
-    ready.setEncoding('utf8');
-    ready.on('data', (chunk: string) => (said += chunk));
-    ready.on('end', () => {
-      const line = said.trim();
-      if (line === READY_LINE && child.pid !== undefined) {
-        clearTimeout(timer);
-        resolve({ child, pid: child.pid });
-      } else {
-        fail(line.startsWith('error: ') ? line.slice('error: '.length) : `the monitor exited before it was ready${line ? `: ${line}` : ''}`);
-      }
+export function spawnMonitor(spawnOptions: MonitorSpawn): PendingMonitor {
+  const { namespaces, terminalFd, cgroupDir, confined, reserveMiB, channel } = spawnOptions;
+  const argv = [...cgroupJoinPrefix(cgroupDir), ...namespacePrefix(namespaces), ...capabilityPrefix(confined), process.execPath, ...monitorArgs(reserveMiB, spawnOptions.program)];
+  const stdio: (StdioEntry | 'pipe')[] = terminalFd !== undefined ? [terminalFd, terminalFd, terminalFd] : [...(spawnOptions.stdio ?? ['inherit', 'inherit', 'inherit'])];
+  stdio.push(channel ? channel.childEnd : 'pipe');
+  const child = spawn(argv[0], argv.slice(1), { stdio, detached: true, env: spawnOptions.env ?? monitorEnvironment() });
+  let socket: Socket;
+  if (channel) {
+    closeFdOf(channel.childEnd);
+    socket = new Socket({ fd: channel.parentEnd, readable: true, writable: true });
+  } else {
+    socket = child.stdio[HANDOFF_FD] as Socket;
+  }
+  return new SpawnedMonitor(child, socket, channel?.parentEnd, cgroupDir);
+}
+
+function closeFdOf(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
+type Waiter = { want: 'booted' | 'ready'; resolve: () => void; reject: (error: RuntimeError) => void };
+
+class SpawnedMonitor implements PendingMonitor {
+  readonly pid: number;
+  readonly booted: Promise<void>;
+  private readonly reader = new FrameReader();
+  private state: 'booting' | 'booted' | 'configuring' | 'ready' | 'failed' = 'booting';
+  private failure: RuntimeError | undefined;
+  private waiters: Waiter[] = [];
+  private exited = false;
+  private ended = false;
+  private exitCode: number | null = null;
+
+  constructor(
+    readonly child: ChildProcess,
+    private readonly socket: Socket,
+    private readonly rawFd: number | undefined,
+    private readonly cgroupDir: string | undefined,
+  ) {
+    this.pid = child.pid ?? -1;
+    this.booted = this.waitFor('booted');
+    // Nothing may be unhandled: a failure of the boot is also what configure reports.
+    this.booted.catch(() => undefined);
+    child.on('error', (error) => this.fail(`cannot start the monitor: ${error.message}`));
+    child.on('exit', (code) => {
+      this.exited = true;
+      this.exitCode = code;
+      this.gone();
     });
-  });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.ended = true;
+      this.gone();
+    });
+    if (child.pid === undefined) this.fail('cannot start the monitor');
+  }
+
+  /**
+   * The monitor's exit and the end of its channel come in either order; its last message (an error) comes before
+   * the end. Both are awaited, briefly, so the failure names the cause rather than the symptom.
+   */
+  private gone(): void {
+    if (this.failure || this.state === 'ready') return;
+    const failNow = (): void =>
+      this.fail(this.exitCode === JOIN_CGROUP_FAILED && this.cgroupDir ? `cannot join cgroup ${this.cgroupDir}` : 'the monitor exited before it was ready');
+    if (this.exited && this.ended) failNow();
+    else setTimeout(failNow, GONE_GRACE_MS).unref();
+  }
+
+  private onData(chunk: Buffer): void {
+    let values: unknown[];
+    try {
+      values = this.reader.push(chunk);
+    } catch (error) {
+      this.fail((error as Error).message);
+      return;
+    }
+    for (const value of values) {
+      let message: MonitorMessage;
+      try {
+        message = parseMonitorMessage(value);
+      } catch (error) {
+        this.fail((error as Error).message);
+        return;
+      }
+      if (message.type === 'error') {
+        this.fail(message.message);
+        return;
+      }
+      if (message.type === 'booted' && this.state === 'booting') this.state = 'booted';
+      else if (message.type === 'ready' && this.state === 'configuring') this.state = 'ready';
+      else {
+        this.fail(`handoff: the monitor said ${message.type} out of turn`);
+        return;
+      }
+      this.settle();
+    }
+  }
+
+  private settle(): void {
+    const done = (want: Waiter['want']): boolean => (want === 'booted' ? this.state !== 'booting' : this.state === 'ready');
+    const still: Waiter[] = [];
+    for (const waiter of this.waiters) {
+      if (this.failure) waiter.reject(this.failure);
+      else if (done(waiter.want)) waiter.resolve();
+      else still.push(waiter);
+    }
+    this.waiters = still;
+  }
+
+  private waitFor(want: Waiter['want']): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ want, resolve, reject });
+      this.settle();
+    });
+  }
+
+  private fail(message: string): void {
+    if (this.failure || this.state === 'ready') return;
+    this.state = 'failed';
+    this.failure = new RuntimeError(message);
+    this.kill();
+    this.socket.destroy();
+    this.settle();
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
+  async configure(configuration: MonitorConfiguration): Promise<LaunchedMonitor> {
+    if (this.state === 'configuring' || this.state === 'ready') throw new RuntimeError('handoff: the monitor was configured already');
+    const timer = setTimeout(() => this.fail('the monitor did not become ready in time'), READY_TIMEOUT_MS);
+    try {
+      await this.booted;
+      // Died after it booted (its channel, and the fd number, may be gone already): nothing may be sent.
+      if (this.failure) throw this.failure;
+      const fds: number[] = [];
+      const indexOf = (fd: number): number => {
+        const known = fds.indexOf(fd);
+        return known >= 0 ? known : fds.push(fd) - 1;
+      };
+      const stdio = configuration.stdio?.map(indexOf) as [number, number, number] | undefined;
+      const nets = configuration.config.nets.map((n) => (n.backend?.kind === 'fd' ? { ...n, backend: { ...n.backend, fd: indexOf(n.backend.fd) } } : n));
+      const message: ConfigureMessage = { type: 'configure', stateDir: configuration.stateDir, config: { ...configuration.config, nets }, ...(stdio ? { stdio } : {}) };
+      const frame = encodeFrame(message);
+      this.state = 'configuring';
+      if (fds.length > 0) {
+        if (this.rawFd === undefined) throw new RuntimeError('handoff: descriptors need a socketpair channel');
+        const { sendWithFds } = require('../ffi/fd-passing') as typeof import('../ffi/fd-passing');
+        sendWithFds(this.rawFd, frame, fds);
+      } else {
+        this.socket.write(frame);
+      }
+      await this.waitFor('ready');
+      this.socket.destroy();
+      return { child: this.child, pid: this.pid };
+    } catch (error) {
+      this.fail(error instanceof Error ? error.message : String(error));
+      throw this.failure ?? error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/**
+ * Spawns the monitor and configures it at once (the order of `runcc create` before spawn-first; kept for callers
+ * with nothing to do meanwhile).
+ */
+export async function launchMonitor(
+  stateDir: string,
+  config: ContainerMonitorConfig,
+  spawnOptions: Omit<MonitorSpawn, 'reserveMiB'>,
+): Promise<LaunchedMonitor> {
+  return spawnMonitor({ ...spawnOptions, reserveMiB: config.memMiB }).configure({ stateDir, config });
 }

@@ -41,14 +41,16 @@ export const ALLOWED_CALLS: readonly AllowedCall[] = [
   { name: 'fcntl', nr: 72, why: 'node restoring stdio flags (O_NONBLOCK) at exit' },
   { name: 'fsync', nr: 74, why: 'node flushing stdio at exit' },
   { name: 'futex', nr: 202, why: 'every lock and condition variable of node\'s threads' },
+  { name: 'timer_settime', nr: 223, why: 'the stop tick pausing while the guest idles in POLL, and resuming (signals.ts)' },
   { name: 'clock_gettime', nr: 228, why: 'WALLTIME and node\'s timers, where the vDSO falls back to the system call' },
   { name: 'exit_group', nr: 231, why: 'the monitor exiting with the guest\'s status' },
-  { name: 'epoll_wait', nr: 232, why: 'POLL (the wait set of TAPs and its timer)' },
+  { name: 'epoll_wait', nr: 232, why: 'POLL where epoll_pwait2 is missing (the wait set of TAPs and its timer)' },
   { name: 'epoll_ctl', nr: 233, why: 'libuv watching fds' },
   { name: 'set_robust_list', nr: 273, why: 'glibc starting a thread (none was started after boot in the tests; kept with clone)' },
-  { name: 'timerfd_settime', nr: 286, why: 'POLL arming its timeout' },
+  { name: 'timerfd_settime', nr: 286, why: 'POLL arming its timeout where epoll_pwait2 is missing (Linux < 5.11)' },
   { name: 'epoll_pwait', nr: 281, why: 'libuv\'s event loop' },
   { name: 'rseq', nr: 334, why: 'glibc starting a thread (as set_robust_list)' },
+  { name: 'epoll_pwait2', nr: 441, why: 'POLL: the wait set with its timeout, in one call (wait-set.ts)' },
 ];
 
 /** Calls refused with an errno (instead of ending the process): node handles the failure as it would any other. */

@@ -96,3 +96,33 @@ export const SOLO5_R_EUNSPEC = 3;
 export const SOLO5_EXIT_SUCCESS = 0;
 export const SOLO5_EXIT_FAILURE = 1;
 export const SOLO5_EXIT_ABORT = 255;
+
+/**
+ * The optional shared-memory network ring (ABI reference §6.4): `host_features` bit 0 and `net_ring` in the boot
+ * info offer it; it lives in the top RESERVED_BYTES of the allocation, above the guest-visible memory size.
+ */
+export const HVT_FEATURE_RING_IO = 1;
+export const HVT_RING = {
+  bytes: 49280,
+  /** What the ring takes from the allocation: its size rounded up to the 2 MiB granule. */
+  reservedBytes: 2 * 1024 * 1024,
+  slots: 1024,
+  /** u32 fields: written by the guest (entTail, comHead) and by the host (entHead, comTail, needsKick). */
+  entTail: 0,
+  comHead: 4,
+  entHead: 64,
+  comTail: 68,
+  needsKick: 72,
+  entries: 128,
+  entryBytes: 32,
+  commits: 32896,
+  commitBytes: 16,
+  /** The guest's copy buffer per entry: frames above it go through NET_WRITE (ABI reference §6.4). */
+  slotBytes: 2048,
+} as const;
+export const HVT_RING_ENTRY = { op: 0, handle: 4, data: 8, len: 16, id: 20 } as const;
+export const HVT_RING_COMMIT = { id: 0, ret: 4, len: 8 } as const;
+export const HVT_RING_OP_NET_WRITE = 1;
+export const HVT_RING_OP_NET_READ = 2;
+/** The guest's kick: a 4-byte OUT to this port, which KVM turns into an eventfd write (x86_64). */
+export const HVT_RING_KICK_PORT = 0x600;

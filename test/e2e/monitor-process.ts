@@ -26,6 +26,8 @@ export interface RunningMonitor {
   child: ChildProcess;
   /** Resolves once stdout contains `text`. */
   waitForStdout(text: string): Promise<void>;
+  /** What it printed on stdout so far. */
+  stdout(): string;
   result: Promise<MonitorResult>;
 }
 
@@ -62,6 +64,7 @@ export function startProcess(argv: readonly string[], env?: NodeJS.ProcessEnv): 
     result,
     waitForStdout: (text) =>
       stdout.includes(text) ? Promise.resolve() : new Promise((resolve) => waiters.push({ text, resolve })),
+    stdout: () => stdout,
   };
 }
 

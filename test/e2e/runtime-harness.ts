@@ -4,7 +4,10 @@ import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUNCC, unikernel } from './monitor-process';
+import { RUNCC, SLOWDOWN, unikernel } from './monitor-process';
+
+/** The longest one runcc call of a test may take (create under emulation takes seconds, not minutes). */
+export const RUNCC_CALL_TIMEOUT_MS = 60_000 * SLOWDOWN;
 
 export interface Result {
   status: number | null;
@@ -41,7 +44,9 @@ export class RuntimeHarness {
     const outFd = openSync(out, 'w');
     const errFd = openSync(err, 'w');
     try {
-      const r = spawnSync(process.execPath, [RUNCC, '--root', this.root, ...args], { stdio: ['ignore', outFd, errFd], env });
+      // Bounded: a runcc that hangs fails its test (jest's own timeout cannot fire while spawnSync holds the loop).
+      const r = spawnSync(process.execPath, [RUNCC, '--root', this.root, ...args], { stdio: ['ignore', outFd, errFd], env, timeout: RUNCC_CALL_TIMEOUT_MS, killSignal: 'SIGKILL' });
+      if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') throw new Error(`runcc ${args.join(' ')}: still running after ${RUNCC_CALL_TIMEOUT_MS / 1000} s; killed`);
       return { status: r.status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
     } finally {
       closeSync(outFd);
@@ -72,12 +77,24 @@ export class RuntimeHarness {
   }
 }
 
+/**
+ * Polls `predicate` until it holds. A predicate that throws (a process gone between two reads of /proc, an
+ * assertion on a state that is still changing) is asked again on the next tick; if it never holds, the rejection
+ * says what it last threw. A throw must never escape the timer: the wait would then neither end nor fail.
+ */
 export function waitUntil(predicate: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const tick = (): void => {
-      if (predicate()) resolve();
-      else if (Date.now() > deadline) reject(new Error('timed out'));
+      let held = false;
+      let threw: unknown;
+      try {
+        held = predicate();
+      } catch (error) {
+        threw = error;
+      }
+      if (held) resolve();
+      else if (Date.now() > deadline) reject(new Error(`timed out${threw ? `; the condition last threw: ${(threw as Error).message ?? String(threw)}` : ''}`));
       else setTimeout(tick, 20);
     };
     tick();

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUNCC, SLOWDOWN, startProcess } from './monitor-process';
-import { Result, RuntimeHarness, waitUntil } from './runtime-harness';
+import { RUNCC_CALL_TIMEOUT_MS, Result, RuntimeHarness, waitUntil } from './runtime-harness';
 
 jest.setTimeout(20_000 * SLOWDOWN);
 
@@ -228,19 +228,33 @@ test('spec writes a unikernel template and refuses to overwrite it', () => {
   expect(runcc(['spec', '--bundle', dir])).toMatchObject({ status: 1, stderr: expect.stringContaining('File config.json exists. Remove it first') });
 });
 
+/** The process is gone, or a zombie not yet reaped by whichever init adopted it. */
+function exitedOrZombie(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z');
+  } catch {
+    return true;
+  }
+}
+
 /** runcc as a child process that does not block the test: stdout/stderr in files (see runcc()). */
 function runccAsync(args: string[]): Promise<Result> {
   const { out, err } = harness.outputFiles();
   const outFd = openSync(out, 'w');
   const errFd = openSync(err, 'w');
   const child = spawn(process.execPath, [RUNCC, '--root', root, ...args], { stdio: ['ignore', outFd, errFd] });
-  return new Promise((resolve) =>
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`runcc ${args.join(' ')}: still running after ${RUNCC_CALL_TIMEOUT_MS / 1000} s; killed`));
+    }, RUNCC_CALL_TIMEOUT_MS);
     child.on('exit', (status) => {
+      clearTimeout(timer);
       closeSync(outFd);
       closeSync(errFd);
       resolve({ status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') });
-    }),
-  );
+    });
+  });
 }
 
 test('20 containers created, started and deleted in parallel, twice, leave no state and no monitor behind', async () => {
@@ -254,7 +268,7 @@ test('20 containers created, started and deleted in parallel, twice, leave no st
     expect(new Set(pids).size).toBe(20);
     const started = await Promise.all(ids.map((id) => runccAsync(['start', id])));
     expect(started.map((r) => r.status)).toEqual(ids.map(() => 0));
-    await waitUntil(() => pids.every((pid) => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')), 30_000 * SLOWDOWN);
+    await waitUntil(() => pids.every(exitedOrZombie), 30_000 * SLOWDOWN);
     const deleted = await Promise.all(ids.map((id) => runccAsync(['delete', id])));
     expect(deleted.map((r) => [r.status, r.stderr])).toEqual(ids.map(() => [0, '']));
     expect(readdirSync(root).filter((name) => name.startsWith(`par-${round}-`))).toEqual([]);

@@ -103,7 +103,7 @@ describe('a container in a netns with a veth pair', () => {
     const ping = await hostPing(['-c', '200', '-i', '0.01', '-w', String(60 * SLOWDOWN), '10.88.0.2']);
     expect({ transmitted: ping.transmitted, received: ping.received }).toEqual({ transmitted: 200, received: 200 });
     const result = await creator.result;
-    expect(result.stdout).toBe(`service0: MAC ${veth.macOfEth0()}, MTU is 1500, address 10.88.0.2\nready\nanswered 200 echo requests\nSUCCESS\n`);
+    expect(result.stdout).toBe(`service0: MAC ${veth.macOfEth0()}, MTU is 1500, address 10.88.0.2\nnetwork I/O: ring\nready\nanswered 200 echo requests\nSUCCESS\n`);
     expect(result.status).toBe(0);
     await waitUntil(() => harness.state('n-ping').status === 'stopped', 10_000 * SLOWDOWN);
     // The guest is gone: eth0 keeps its address for the engine, but nothing answers for it.
@@ -200,7 +200,7 @@ describe('a container in a netns with a veth pair', () => {
     ]);
     expect(pings.map((p) => p.received)).toEqual([20, 20]);
     const outputs = [(await first.result).stdout, (await second.result).stdout];
-    const addresses = outputs.map((o) => /, address (\S+)\nready\nanswered 20 echo requests\nSUCCESS\n$/.exec(o)?.[1]).sort();
+    const addresses = outputs.map((o) => /, address (\S+)\nnetwork I\/O: ring\nready\nanswered 20 echo requests\nSUCCESS\n$/.exec(o)?.[1]).sort();
     expect(addresses).toEqual(['10.87.0.2', '10.88.0.2']);
     for (const id of ['n-share1', 'n-share2']) {
       await waitUntil(() => harness.state(id).status === 'stopped', 10_000 * SLOWDOWN);

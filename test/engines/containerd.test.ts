@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildImage, ctr, env, ok, runccContainers } from './engine-tools';
+import { buildImage, ctr, env, ok, runccContainers } from '../../scripts/engines/engine-tools';
 
 jest.setTimeout(120_000 * env.slowdown / 2);
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MONITOR_HEADROOM_MIB } from '../../src/runtime/operations/create';
-import { buildImage, docker, env, ok, ping, run, runccContainers, waitUntil } from './engine-tools';
+import { buildImage, docker, env, ok, ping, run, runccContainers, waitUntil } from '../../scripts/engines/engine-tools';
 
 jest.setTimeout(120_000 * env.slowdown / 2);
 
@@ -56,7 +56,7 @@ test('docker run -d on the default bridge: the container’s IP answers ping; lo
   const mac = docker('inspect', '-f', '{{.NetworkSettings.MacAddress}}', 'responder').stdout.trim();
   expect(ip).toMatch(/^10\.90\.0\.\d+$/);
   await waitUntil('the guest to be ready', () => docker('logs', 'responder').stdout.includes('ready\n'), 60_000 * env.slowdown);
-  expect(docker('logs', 'responder').stdout).toBe(`service0: MAC ${mac}, MTU is 1500, address ${ip}\nready\n`);
+  expect(docker('logs', 'responder').stdout).toBe(`service0: MAC ${mac}, MTU is 1500, address ${ip}\nnetwork I/O: ring\nready\n`);
   expect(ping(ip, 5)).toBe(5);
   // The guest itself answered the five: it reports its count once traffic stops.
   await waitUntil('the guest to report its echo count', () => docker('logs', 'responder').stdout.includes('answered 5 echo requests so far\n'), 30_000 * env.slowdown);

@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage as buildImageFromFile } from '../../src/image/image-build';
-import { CriClient } from './cri/cri-client';
-import { buildImage, env, ok, ping, runccContainers, waitUntil } from './engine-tools';
+import { CriClient } from '../../scripts/engines/cri/cri-client';
+import { buildImage, env, ok, ping, runccContainers, waitUntil } from '../../scripts/engines/engine-tools';
 
 jest.setTimeout(180_000 * env.slowdown / 2);
 

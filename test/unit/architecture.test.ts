@@ -83,3 +83,28 @@ test('host facts and runcc check stand apart from the runtime and the monitor', 
     }
   }
 });
+
+/**
+ * The modules of ours that a runtime command loads: its static imports, those of the modules its handler
+ * require()s, and theirs; a deeper require() loads code only on a use the command may not make (makeStartGate's
+ * FIFO for create), so it is not followed.
+ */
+function loadedBy(command: string): Set<string> {
+  const seen = new Set<string>();
+  const specs = (path: string, pattern: RegExp): string[] =>
+    [...readFileSync(join(SRC, path), 'utf8').matchAll(pattern)].map((m) => `${relative(SRC, resolve(SRC, dirname(path), m[1]))}.ts`);
+  const visit = (path: string): void => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    for (const target of specs(path, /^import(?! type)[^'"]*['"](\.[^'"]+)['"]/gm)) visit(target);
+  };
+  const entry = `cli/runtime-commands/${command}.ts`;
+  visit(entry);
+  for (const target of specs(entry, /require\('(\.[^']+)'\)/g)) visit(target);
+  return seen;
+}
+
+test.each(['state', 'kill', 'delete', 'start'])('`runcc %s`, on the path of every docker run or stop, loads no native module', (command) => {
+  const native = [...loadedBy(command)].filter((path) => path.startsWith('ffi/'));
+  expect(native).toEqual([]);
+});

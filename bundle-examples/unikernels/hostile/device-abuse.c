@@ -30,13 +30,13 @@ int app_main(const char *cmdline)
     uint64_t top = runtime_boot_info->mem_size;
     size_t got;
     if (str_equal(cmdline, "net-write-data"))
-        net_write(net, (void *)(uintptr_t)(top - 16), 64);
+        net_write_hypercall(net, (void *)(uintptr_t)(top - 16), 64);
     else if (str_equal(cmdline, "net-read-len"))
-        net_read(net, buf, top, &got);
+        net_read_hypercall(net, buf, top, &got);
     else if (str_equal(cmdline, "block-data"))
         block_read_raw(blk, 0, (void *)(uintptr_t)(top - 256), 512);
     else if (str_equal(cmdline, "net-handle"))
-        return report("NET_WRITE with the block device's handle", net_write(blk, buf, 60));
+        return report("NET_WRITE with the block device's handle", net_write_hypercall(blk, buf, 60));
     else if (str_equal(cmdline, "block-handle"))
         return report("BLOCK_READ with a handle past the manifest", block_read_raw(blk + (1ull << 32) + 40, 0, buf, 512));
     print("device-abuse: the monitor accepted the request\n");

@@ -16,6 +16,7 @@ import { GuestMemory } from '../guest-memory';
 import { fatal } from '../monitor-error';
 import { WAIT_INTERRUPTED, WaitSet } from '../wait-set';
 import { HypercallTable } from './hypercall-table';
+import { StopTick } from '../signals';
 
 const STDOUT_FD = 1;
 /** Bytes a pipe takes in one write once poll() says it is writable (POSIX PIPE_BUF on Linux). */
@@ -51,6 +52,7 @@ export class CoreHypercalls {
   constructor(
     private readonly memory: GuestMemory,
     private readonly waitSet: WaitSet,
+    private readonly tick: StopTick,
   ) {
     this.stdoutWritable.data.setInt32(0, STDOUT_FD, true);
     this.stdoutWritable.data.setInt16(4, POLLOUT, true);
@@ -114,13 +116,17 @@ export class CoreHypercalls {
     const view = this.memory.data;
     this.memory.checkWritable(arg, HVT_POLL.bytes, 'POLL');
     this.pollArg = arg;
-    this.waitSet.arm(readU64(view, arg + HVT_POLL.timeoutNsecs));
+    this.waitSet.begin(readU64(view, arg + HVT_POLL.timeoutNsecs));
     return this.pollWait();
   };
 
   private readonly pollWait = (): boolean => {
     const ready = this.waitSet.wait();
-    if (ready === WAIT_INTERRUPTED) return false;
+    if (ready === WAIT_INTERRUPTED) {
+      this.tick.pauseWhileIdle();
+      return false;
+    }
+    this.tick.resume();
     const view = this.memory.data;
     const arg = this.pollArg;
     view.setUint32(arg + HVT_POLL.readySet, this.waitSet.readyLow, true);

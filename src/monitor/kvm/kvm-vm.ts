@@ -1,6 +1,7 @@
 // A KVM virtual machine with one vCPU and one memory slot: the host side of Solo5's hvt_init (ABI reference §3.1).
 import {
   KVM_API_VERSION,
+  KVM_CAP_IOEVENTFD,
   KVM_CAP_USER_MEMORY,
   KVM_CHECK_EXTENSION,
   KVM_CREATE_VCPU,
@@ -8,12 +9,16 @@ import {
   KVM_GET_API_VERSION,
   KVM_GET_REGS,
   KVM_GET_VCPU_MMAP_SIZE,
+  KVM_IOEVENTFD,
+  KVM_IOEVENTFD_FLAG_PIO,
+  KVM_IOEVENTFD_OFFSET,
   KVM_REGS_OFFSET,
   KVM_SET_USER_MEMORY_REGION,
   KVM_STRUCT_SIZE,
 } from '../../ffi/kvm-api';
 import { O_CLOEXEC, O_RDWR, errno, libc, strerror } from '../../ffi/libc';
 import { NativeRegion, mapFd, scratch } from '../../ffi/native-memory';
+import { HVT_RING_KICK_PORT } from '../../solo5/abi';
 import { GuestMemory } from '../guest-memory';
 import { fatal } from '../monitor-error';
 
@@ -51,6 +56,24 @@ export class KvmVm {
 
   checkExtension(capability: number): number {
     return this.ioctl(this.kvmFd, KVM_CHECK_EXTENSION, capability, 'KVM_CHECK_EXTENSION');
+  }
+
+  supportsIoEventFd(): boolean {
+    return libc.ioctl(this.kvmFd, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD) > 0;
+  }
+
+  /**
+   * Makes every 4-byte OUT to the ring's kick port signal `eventFd` inside KVM, without a VM exit. Returns 0, or
+   * the errno of the refusal.
+   */
+  registerKick(eventFd: number): number {
+    const request = this.scratch.data;
+    for (let at = 0; at < KVM_STRUCT_SIZE.kvm_ioeventfd; at += 8) request.setBigUint64(at, 0n, true);
+    request.setBigUint64(KVM_IOEVENTFD_OFFSET.addr, BigInt(HVT_RING_KICK_PORT), true);
+    request.setUint32(KVM_IOEVENTFD_OFFSET.len, 4, true);
+    request.setInt32(KVM_IOEVENTFD_OFFSET.fd, eventFd, true);
+    request.setUint32(KVM_IOEVENTFD_OFFSET.flags, KVM_IOEVENTFD_FLAG_PIO, true);
+    return libc.ioctl(this.vmFd, KVM_IOEVENTFD, this.scratch.address) < 0 ? errno() : 0;
   }
 
   /** Registers guest RAM as memory slot 0 at guest-physical 0. */

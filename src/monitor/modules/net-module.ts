@@ -40,7 +40,7 @@ export function randomMac(): Uint8Array {
 export class NetModule {
   private readonly devices: NetDevice[] = [];
   /** TAP fds by guest handle (manifest index); -1 where the handle is not an attached net device. */
-  private readonly fdByHandle = new Int32Array(MFT_MAX_ENTRIES).fill(-1);
+  readonly fdByHandle = new Int32Array(MFT_MAX_ENTRIES).fill(-1);
   private memory!: GuestMemory;
 
   /** Opens or adopts each --net TAP and marks its manifest entry attached. */
@@ -50,7 +50,7 @@ export class NetModule {
       if (!net.backend) continue;
       let tap: Tap;
       try {
-        tap = net.backend.kind === 'fd' ? adoptTap(net.backend.fd) : openTap(net.backend.ifname);
+        tap = net.backend.kind === 'fd' ? adoptTap(net.backend.fd, net.backend.mtu) : openTap(net.backend.ifname);
       } catch (error) {
         if (!(error instanceof TapError)) throw error;
         throw new MonitorError(`Could not attach interface: ${error.message}\nInvalid option: \`${net.option}'`, 1, true);
@@ -59,6 +59,10 @@ export class NetModule {
       this.fdByHandle[index] = tap.fd;
       manifest.markAttached(index, tap.fd);
     }
+  }
+
+  get attachedCount(): number {
+    return this.devices.length;
   }
 
   /** Gives each device its MAC and MTU, adds its TAP to the wait set and registers the hypercalls. */
@@ -98,9 +102,15 @@ export class NetModule {
     if (fd < 0) return true;
     const view = this.memory.data;
     const len = readU64(view, arg + HVT_NET.len);
-    let written = libc.write(fd, this.memory.hostBase + readU64(view, arg + HVT_NET.data), len);
-    while (written < 0 && errno() === EINTR) written = libc.write(fd, this.memory.hostBase + readU64(view, arg + HVT_NET.data), len);
-    if (written < 0) fatal(`Fatal error when writing to network device: ${strerror(errno())}`);
+    const at = this.memory.hostBase + readU64(view, arg + HVT_NET.data);
+    let written = libc.write(fd, at, len);
+    // errno is read once per failed call (each read is a call into koffi).
+    let error = written < 0 ? errno() : 0;
+    while (error === EINTR) {
+      written = libc.write(fd, at, len);
+      error = written < 0 ? errno() : 0;
+    }
+    if (written < 0) fatal(`Fatal error when writing to network device: ${strerror(error)}`);
     if (written !== len) fatal(`Fatal error: wrote only ${written} out of ${len} bytes`);
     view.setInt32(arg + HVT_NET.ret, SOLO5_R_OK, true);
     return true;
@@ -113,12 +123,16 @@ export class NetModule {
     const at = this.memory.hostBase + readU64(view, arg + HVT_NET.data);
     const size = readU64(view, arg + HVT_NET.len);
     let read = libc.read(fd, at, size);
-    while (read < 0 && errno() === EINTR) read = libc.read(fd, at, size);
-    if (read === 0 || (read < 0 && errno() === EAGAIN)) {
+    let error = read < 0 ? errno() : 0;
+    while (error === EINTR) {
+      read = libc.read(fd, at, size);
+      error = read < 0 ? errno() : 0;
+    }
+    if (read === 0 || error === EAGAIN) {
       view.setInt32(arg + HVT_NET.ret, SOLO5_R_AGAIN, true);
       return true;
     }
-    if (read < 0) fatal(`Fatal error when reading from network device: ${strerror(errno())}`);
+    if (read < 0) fatal(`Fatal error when reading from network device: ${strerror(error)}`);
     writeU64(view, arg + HVT_NET.len, read);
     view.setInt32(arg + HVT_NET.ret, SOLO5_R_OK, true);
     return true;

@@ -1,15 +1,17 @@
-// `runcc create`: validate the bundle, start the monitor at the start gate, write the pid file, run create hooks.
-import { Socket } from 'node:net';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { Pty, closeFd, openPty, sendFdOverSocket } from '../../ffi/console';
-import { SysError } from '../../ffi/sys-error';
+// `runcc create`: validate the bundle, spawn the monitor, configure it once runcc's own work is done (the monitor
+// boots node, opens /dev/kvm and reserves guest memory meanwhile), write the pid file, run create hooks.
+import { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Pty } from '../../ffi/console';
 import { DEFAULT_MEM_MIB, confinementFromEnv } from '../../monitor/monitor-config';
 import { Bundle } from '../bundle';
 import { ContainerCgroup, prepareCgroup, removeCgroupWhenEmpty } from '../cgroup';
 import { stateDocument } from '../container-status';
 import { runHooks } from '../hooks';
-import { CONTAINER_MONITOR_CONFIG, ContainerMonitorConfig, LaunchedMonitor, launchMonitor } from '../monitor-launch';
+import { ContainerMonitorConfig, LaunchedMonitor, PendingMonitor, spawnMonitor } from '../monitor-launch';
+import type { Spare, SpareConfiguration } from '../monitor-pool';
+import { Namespace } from '../../oci/runtime-spec';
 import { identify } from '../process-identity';
 import { RuntimeError } from '../runtime-error';
 import { makeStartGate } from '../start-gate';
@@ -25,6 +27,35 @@ export interface CreateOptions {
   /** True for `create` and `run --detach`: the caller goes away, so a terminal needs a console socket. */
   detach: boolean;
   systemdCgroup: boolean;
+  /**
+   * A booted spare (MonitorPool.take(): the shim) to become the container's monitor instead of a fresh spawn. It
+   * serves a spec whose namespaces are all new ones (it has its own; it cannot join existing ones): otherwise it is
+   * discarded and a monitor spawned as without one. Either way it is this call's: configured, or killed and reaped.
+   */
+  spare?: Spare;
+  /**
+   * The container's stdio (the shim's FIFOs), default: the caller's own, or /dev/null with a spare; a terminal's pty
+   * slave wins. A spawned monitor takes descriptors only; a spare also FIFO paths.
+   */
+  stdio?: SpareConfiguration['stdio'];
+  /**
+   * The slave of a pty the caller made and copies itself (the shim: its master goes to containerd's FIFOs), for a
+   * `process.terminal` spec: it becomes the monitor's stdio and controlling terminal, and no console socket is needed.
+   */
+  terminalSlave?: number;
+}
+
+/** The shim's stdio for a monitor spawned here: its descriptors as they are, a missing one /dev/null. */
+function spawnStdio(stdio: NonNullable<SpareConfiguration['stdio']>): [number | 'ignore', number | 'ignore', number | 'ignore'] {
+  return [stdio.stdin, stdio.stdout, stdio.stderr].map((source) => {
+    if (typeof source === 'string') throw new RuntimeError(`stdio ${source}: a spawned monitor takes descriptors, not paths`);
+    return source ?? 'ignore';
+  }) as [number | 'ignore', number | 'ignore', number | 'ignore'];
+}
+
+/** True when a pre-started spare can be this spec's monitor: the namespaces runcc applies are all to be new. */
+export function spareServes(namespaces: readonly Namespace[] | undefined): boolean {
+  return !(namespaces ?? []).some((ns) => ['network', 'uts', 'ipc'].includes(ns.type) && ns.path);
 }
 
 const MiB = 1024 * 1024;
@@ -57,12 +88,26 @@ export function writePidFile(path: string, pid: number): void {
 
 /** Creates the container; resolves to the launched monitor (still attached, so `run` can wait for it). */
 export async function createContainer(store: StateStore, options: CreateOptions): Promise<LaunchedMonitor> {
+  try {
+    return await create(store, options);
+  } catch (error) {
+    // A spare given and not made the container's monitor (a refusal before anything was made, say) is reaped too.
+    await options.spare?.discard();
+    throw error;
+  }
+}
+
+async function create(store: StateStore, options: CreateOptions): Promise<LaunchedMonitor> {
   const { id, bundle } = options;
   const process = bundle.spec.process;
   if (!process) throw new RuntimeError('config.json: process: must be set to create a unikernel container');
   // runc's rules and messages (checkTerminal): a pty goes over the console socket only when detaching.
   const terminal = Boolean(process.terminal);
-  if (options.detach && terminal && !options.consoleSocket) {
+  const callerPty = terminal && options.terminalSlave !== undefined;
+  if (options.terminalSlave !== undefined && (!terminal || options.consoleSocket)) {
+    throw new RuntimeError('a terminal slave is for a process.terminal container without a console socket');
+  }
+  if (options.detach && terminal && !options.consoleSocket && !callerPty) {
     throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
   }
   if ((!options.detach || !terminal) && options.consoleSocket) {
@@ -75,6 +120,7 @@ export async function createContainer(store: StateStore, options: CreateOptions)
     );
   }
   const { unikernel } = options;
+  let { spare } = options;
   const unattached = unikernel.blockDevices.filter((name) => !unikernel.blocks.some((b) => b.name === name));
   if (unattached.length > 0) {
     throw new RuntimeError(
@@ -83,6 +129,7 @@ export async function createContainer(store: StateStore, options: CreateOptions)
   }
 
   const memMiB = guestMemMiB(bundle);
+  const confinement = confinementFromEnv(globalThis.process.env, process.user);
   const dir = store.claim({
     id,
     bundle: bundle.path,
@@ -92,13 +139,35 @@ export async function createContainer(store: StateStore, options: CreateOptions)
     creator: identify(globalThis.process.pid),
     hooks: {},
   });
+  let pending: PendingMonitor | undefined;
   let launched: LaunchedMonitor | undefined;
   let pty: Pty | undefined;
   let cgroup: ContainerCgroup | undefined;
+  // koffi (ptys, the console socket, the start gate's FIFO) loads only once the monitor is on its way.
+  let console: typeof import('../../ffi/console') | undefined;
   try {
     cgroup = prepareCgroup(bundle.spec.linux?.cgroupsPath, options.systemdCgroup, id, bundle.spec.linux?.resources);
     // Not foreground `run` with a terminal: that one keeps the caller's own terminal as the container's.
-    if (terminal && options.consoleSocket) pty = openPty();
+    if (terminal && options.consoleSocket) {
+      console = require('../../ffi/console') as typeof import('../../ffi/console');
+      pty = console.openPty();
+    }
+    if (spare && !spareServes(bundle.spec.linux?.namespaces)) {
+      const unfit = spare;
+      spare = undefined;
+      await unfit.discard();
+    }
+    // Spawn first: everything the spawn needs comes from the spec; node's start-up there overlaps the rest here.
+    if (!spare) {
+      pending = spawnMonitor({
+        namespaces: bundle.spec.linux?.namespaces,
+        terminalFd: pty?.slave ?? options.terminalSlave,
+        stdio: options.stdio ? spawnStdio(options.stdio) : undefined,
+        cgroupDir: cgroup?.dir,
+        confined: confinement !== undefined,
+        reserveMiB: memMiB,
+      });
+    }
     const config: ContainerMonitorConfig = {
       kernelPath: unikernel.kernelPath,
       memMiB,
@@ -108,14 +177,22 @@ export async function createContainer(store: StateStore, options: CreateOptions)
       containerId: id,
       netDevices: unikernel.netDevices,
       netFormat: unikernel.netFormat,
-      terminal: pty !== undefined,
-      confinement: confinementFromEnv(globalThis.process.env, process.user),
+      terminal: pty !== undefined || callerPty,
+      ...(confinement ? { confinement } : {}),
     };
-    writeFileSync(join(dir, CONTAINER_MONITOR_CONFIG), JSON.stringify(config));
     makeStartGate(dir);
-    launched = await launchMonitor(dir, bundle.spec.linux?.namespaces, pty?.slave, cgroup?.dir, config.confinement !== undefined);
+    if (spare) {
+      const slave = pty?.slave ?? options.terminalSlave;
+      const stdio = slave !== undefined ? { stdin: slave, stdout: slave, stderr: slave } : options.stdio;
+      // Taken here: a failure of configure() has killed and reaped it already.
+      const taken = spare;
+      spare = undefined;
+      launched = await taken.configure({ stateDir: dir, config, cgroupDir: cgroup?.dir, stdio });
+    } else {
+      launched = await pending!.configure({ stateDir: dir, config });
+    }
     // During create: containerd's shim receives the master right after create returns, before it reads the pid.
-    if (pty && options.consoleSocket) sendFdOverSocket(options.consoleSocket, pty.name, pty.master);
+    if (pty && console && options.consoleSocket) console.sendFdOverSocket(options.consoleSocket, pty.name, pty.master);
     const identity = identify(launched.pid);
     if (!identity) throw new RuntimeError('the monitor exited during create');
     const record: ContainerRecord = {
@@ -135,19 +212,30 @@ export async function createContainer(store: StateStore, options: CreateOptions)
     runHooks('createRuntime', bundle.spec.hooks?.createRuntime, creating);
     runHooks('createContainer', bundle.spec.hooks?.createContainer, creating, ['nsenter', `--net=/proc/${launched.pid}/ns/net`, '--']);
     if (options.pidFile) writePidFile(options.pidFile, launched.pid);
-    (launched.child.stdio[3] as Socket | null)?.destroy();
     return launched;
   } catch (error) {
-    launched?.child.kill('SIGKILL');
+    const child = launched?.child ?? pending?.child;
+    if (child) {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
     if (cgroup?.created) removeCgroupWhenEmpty(cgroup.dir);
-    if (error instanceof SysError) error = new RuntimeError(`console: ${error.message}`);
+    if (error instanceof (require('../../ffi/sys-error') as typeof import('../../ffi/sys-error')).SysError) {
+      error = new RuntimeError(`console: ${error.message}`);
+    }
     rmSync(dir, { recursive: true, force: true });
     if (options.pidFile) rmSync(resolve(options.pidFile), { force: true });
     throw error;
   } finally {
-    if (pty) {
-      closeFd(pty.master);
-      closeFd(pty.slave);
+    if (pty && console) {
+      console.closeFd(pty.master);
+      console.closeFd(pty.slave);
     }
   }
+}
+
+/** Resolves once a killed monitor is gone (reaped), so that its cgroup can be removed; at once if it is already. */
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
+  return new Promise((done) => child.once('exit', () => done()));
 }

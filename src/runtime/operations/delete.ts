@@ -1,6 +1,6 @@
 // `runcc delete`: remove a stopped (or created, or with --force any) container and everything runcc made for it.
 import { existsSync } from 'node:fs';
-import { recordedWiring, unwire } from '../../net/container-network';
+import { recordedWiring, unwire } from '../../net/network-teardown';
 import { removeCgroupWhenEmpty } from '../cgroup';
 import { liveStatus, stateDocument } from '../container-status';
 import { runHooks } from '../hooks';

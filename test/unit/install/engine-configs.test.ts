@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { install } from '../../../src/cli/install-command';
-import { configVersion, containerdConfigWithRuncc, runccRuntimeBlock } from '../../../src/install/containerd-config';
+import { configVersion, containerdConfigWithRuncc, containerdConfigWithRunccShim, runccRuntimeBlock, runccShimRuntimeBlock } from '../../../src/install/containerd-config';
 import { dockerConfigWithRuncc } from '../../../src/install/docker-daemon-config';
 
 const DOCS = join(__dirname, '../../../docs');
@@ -37,6 +37,7 @@ test('the configuration shown in docs/ is what `runcc install` writes', () => {
   const containerd = readFileSync(join(DOCS, 'containerd.md'), 'utf8');
   expect(containerd).toContain(`\`\`\`toml\n${runccRuntimeBlock(RUNCC, 2)}\`\`\``);
   expect(containerd).toContain(`\`\`\`toml\n${runccRuntimeBlock(RUNCC, 3)}\`\`\``);
+  expect(containerd).toContain(`\`\`\`toml\n${runccShimRuntimeBlock(2)}\`\`\``);
 });
 
 describe('runcc install', () => {
@@ -65,6 +66,27 @@ describe('runcc install', () => {
       `containerd: ${containerdConfig} already has runtime runcc → ${process.execPath}; unchanged`,
     ]);
     expect(readdirSync(join(dir, 'containerd')).sort()).toEqual(['config.toml', 'config.toml.runcc-backup']);
+  });
+
+  test('--shim adds the shim v2 handler beside the BinaryName one, in one write with one backup; idempotent', () => {
+    const containerdConfig = join(dir, 'config.toml');
+    writeFileSync(containerdConfig, 'version = 2\n');
+    const request = { runtimePath: process.execPath, containerd: true, shim: true, dockerConfig: join(dir, 'd.json'), containerdConfig };
+    expect(install(request)).toEqual([
+      `containerd: added CRI runtime handler runcc → ${process.execPath} to ${containerdConfig} (previous file saved as ${containerdConfig}.runcc-backup)`,
+      `containerd: added CRI runtime handler runcc-shim (runtime_type io.containerd.runcc.v2) to ${containerdConfig}`,
+      "containerd: containerd-shim-runcc-v2 must be on containerd's PATH (npm installs it beside runcc); then ctr run --runtime io.containerd.runcc.v2, or a RuntimeClass with handler: runcc-shim",
+      'containerd: restart containerd to use it (systemctl restart containerd); Kubernetes: a RuntimeClass with handler: runcc or runcc-shim',
+    ]);
+    expect(readFileSync(`${containerdConfig}.runcc-backup`, 'utf8')).toBe('version = 2\n');
+    const text = readFileSync(containerdConfig, 'utf8');
+    expect(text).toContain(runccShimRuntimeBlock(2));
+    expect(text).toContain(runccRuntimeBlock(process.execPath, 2));
+    expect(install(request)).toEqual([
+      `containerd: ${containerdConfig} already has runtime runcc → ${process.execPath}; unchanged`,
+      `containerd: ${containerdConfig} already has runtime runcc-shim; unchanged`,
+    ]);
+    expect(containerdConfigWithRunccShim('version = 3\n').text).toContain("[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runcc-shim]\n  runtime_type = \"io.containerd.runcc.v2\"");
   });
 
   test('refuses a runtime path that is not executable', () => {

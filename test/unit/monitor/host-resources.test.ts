@@ -2,6 +2,7 @@
 import { GuestMemory } from '../../../src/monitor/guest-memory';
 import { MonitorError } from '../../../src/monitor/monitor-error';
 import { WaitSet } from '../../../src/monitor/wait-set';
+import { libc } from '../../../src/ffi/libc';
 
 describe('GuestMemory.check (Solo5 HVT_CHECKED_GPA_P)', () => {
   const memory = new GuestMemory(2 * 1024 * 1024);
@@ -45,9 +46,9 @@ describe('WaitSet', () => {
   test('a timeout with no devices sleeps that long and reports nothing ready', () => {
     const waitSet = new WaitSet();
     const started = process.hrtime.bigint();
-    waitSet.arm(50_000_000);
+    waitSet.begin(50_000_000);
     let ready = waitSet.wait();
-    while (ready < 0) ready = waitSet.wait(); // a stray signal: the timer stays armed
+    while (ready < 0) ready = waitSet.wait(); // a stray signal: the deadline stays
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     expect(ready).toBe(0);
     expect([waitSet.readyLow, waitSet.readyHigh]).toEqual([0, 0]);
@@ -57,7 +58,17 @@ describe('WaitSet', () => {
 
   test('a zero timeout still fires', () => {
     const waitSet = new WaitSet();
-    waitSet.arm(0);
+    waitSet.begin(0);
     expect(waitSet.wait()).toBe(0);
+  });
+
+  test('a readable fd ends the wait at once with its handle; a wait resumed after an interruption keeps its deadline', () => {
+    const waitSet = new WaitSet();
+    const eventFd = libc.eventfd(1, 0);
+    waitSet.add(eventFd, 33);
+    waitSet.begin(10_000_000_000);
+    expect(waitSet.wait()).toBe(1);
+    expect([waitSet.readyLow, waitSet.readyHigh]).toEqual([0, 2]);
+    libc.close(eventFd);
   });
 });

@@ -1,5 +1,5 @@
-// Helpers for the engine tests: run a command to completion with its output, build example images with the runcc
-// CLI, and wait for conditions.
+// Helpers for the engine tests and benchmarks: run a command to completion with its output, build example images
+// with the runcc CLI, and wait for conditions.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import env from './engine-env';
@@ -44,10 +44,20 @@ export function buildImage(workDir: string, kernel: string, tag: string, args: s
   return output;
 }
 
+/**
+ * Polls `predicate` until it holds. One that throws (a process gone between two reads of /proc) is asked again; if
+ * it never holds, the error says what it last threw.
+ */
 export async function waitUntil(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  for (;;) {
+    let threw: unknown;
+    try {
+      if (predicate()) return;
+    } catch (error) {
+      threw = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${threw ? `; the condition last threw: ${(threw as Error).message ?? String(threw)}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -1,0 +1,120 @@
+// `npm run bench:prestart`: figures for pre-started monitors (not a test; nothing is asserted). Prints Markdown.
+//   - `runcc create` of hello (new netns, 64 MiB limit) until the VM waits at the start gate, and, given
+//     `--base=PATH` (another build's dist/cli/main.js), the same for that build in interleaved rounds;
+//   - a warm create through a MonitorPool: configure() of a booted spare until its VM waits at the start gate, and
+//     until hello has run and exited, beside a cold `runcc-hvt hello` and, given `--solo5-hvt=PATH` (a C solo5-hvt
+//     built from Solo5's sources), a cold `solo5-hvt hello`: the target is warm hello ≤ 2× that;
+//   - the footprint (USS, PSS from /proc/PID/smaps_rollup) of a booted spare waiting for its configuration, and of
+//     the same process once configured, at the start gate.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MonitorPool } from '../../src/runtime/monitor-pool';
+import { ContainerMonitorConfig } from '../../src/runtime/monitor-launch';
+import { makeStartGate, openStartGate } from '../../src/runtime/start-gate';
+import { footprint, helloBundle } from './targets-bench';
+import { median } from './bench-stats';
+
+const ROOT = join(__dirname, '../../..');
+const RUNCC = join(ROOT, 'dist/cli/main.js');
+const RUNCC_HVT = join(ROOT, 'dist/cli/runcc-hvt.js');
+const MONITOR = join(ROOT, 'dist/cli/container-monitor.js');
+const HELLO = join(ROOT, 'bundle-examples/build/hello.hvt');
+const ROUNDS = Number(process.env.RUNCC_BENCH_RUNS ?? 21);
+const MiB = 1024 * 1024;
+
+function timeMs(command: string, args: string[]): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+const since = (started: bigint): number => Number(process.hrtime.bigint() - started) / 1e6;
+
+function helloConfig(id: string): ContainerMonitorConfig {
+  return { kernelPath: HELLO, memMiB: 32, guestArgs: [], blocks: [], nets: [], containerId: id, netDevices: [], netFormat: 'none', terminal: false, confinement: { env: {} } };
+}
+
+async function main(): Promise<void> {
+  const base = process.argv.find((a) => a.startsWith('--base='))?.slice('--base='.length);
+  const solo5Hvt = process.argv.find((a) => a.startsWith('--solo5-hvt='))?.slice('--solo5-hvt='.length);
+  const work = mkdtempSync(join(tmpdir(), 'runcc-bench-prestart-'));
+  const run = mkdtempSync('/run/runcc-bench-prestart-');
+  const bundle = join(work, 'bundle');
+  mkdirSync(bundle);
+  helloBundle(bundle);
+  const builds = [{ name: 'this build', main: RUNCC }, ...(base ? [{ name: `base (${base})`, main: base }] : [])];
+  const creates = builds.map(() => [] as number[]);
+  const colds: number[] = [];
+  const solo5Colds: number[] = [];
+  const warmReady: number[] = [];
+  const warmExit: number[] = [];
+  const spareUss: number[] = [];
+  const sparePss: number[] = [];
+  const gateUss: number[] = [];
+  const gatePss: number[] = [];
+  // The spares reserve what helloBundle's guest gets (64 MiB limit less the monitor's 32 MiB headroom).
+  const pool = new MonitorPool({ size: 1, memMiB: 32, program: MONITOR });
+  try {
+    for (let round = 0; round <= ROUNDS; round++) {
+      builds.forEach((build, i) => {
+        const root = join(run, `root${i}`);
+        const ms = timeMs(process.execPath, [build.main, '--root', root, 'create', '--bundle', bundle, `b${round}`]);
+        spawnSync(process.execPath, [build.main, '--root', root, 'delete', '--force', `b${round}`], { stdio: 'ignore' });
+        if (round > 0) creates[i].push(ms); // round 0 warms the page cache
+      });
+      const cold = timeMs(process.execPath, [RUNCC_HVT, '--mem=32', HELLO]);
+      const solo5Cold = solo5Hvt ? timeMs(solo5Hvt, ['--mem=32', HELLO]) : 0;
+      const spare = await pool.take();
+      const before = footprint(spare.pid);
+      const stateDir = join(run, `w${round}`);
+      mkdirSync(stateDir);
+      makeStartGate(stateDir);
+      const started = process.hrtime.bigint();
+      const launched = await spare.configure({ stateDir, config: helloConfig(`w${round}`) });
+      const ready = since(started);
+      const atGate = footprint(spare.pid);
+      const exited = new Promise<number | null>((done) => launched.child.once('exit', (code) => done(code)));
+      await openStartGate(stateDir, () => launched.child.exitCode === null);
+      const status = await exited;
+      if (status !== 0) throw new Error(`hello from a spare exited with ${status}`);
+      if (round === 0) continue;
+      colds.push(cold);
+      solo5Colds.push(solo5Cold);
+      warmReady.push(ready);
+      warmExit.push(since(started));
+      spareUss.push(before.ussBytes);
+      sparePss.push(before.pssBytes);
+      gateUss.push(atGate.ussBytes);
+      gatePss.push(atGate.pssBytes);
+      // Let the pool refill before the next round's timings (a booting spare would compete for the CPUs).
+      while (pool.ready < 1) await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await pool.close();
+    rmSync(work, { recursive: true, force: true });
+    rmSync(run, { recursive: true, force: true });
+  }
+  const ms = (v: number[]): string => `${median(v).toFixed(1)} ms`;
+  const mib = (v: number[]): string => `${(median(v) / MiB).toFixed(1)} MiB`;
+  console.log(`\nPre-started monitors: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, Linux ${release()}, node ${process.version}, medians of ${ROUNDS} interleaved rounds\n`);
+  console.log('| what | figure |\n|---|---|');
+  builds.forEach((build, i) => console.log(`| \`runcc create\` of hello until the VM waits at the start gate, ${build.name} | ${ms(creates[i])} |`));
+  console.log(`| warm create: a pool spare's configure() until its VM waits at the start gate | ${ms(warmReady)} |`);
+  console.log(`| warm create until hello has run and exited | ${ms(warmExit)} |`);
+  console.log(`| cold \`runcc-hvt --mem=32 hello\`, spawn to exit | ${ms(colds)} |`);
+  if (solo5Hvt) {
+    const ratio = median(warmExit) / median(solo5Colds);
+    console.log(`| cold C \`solo5-hvt --mem=32 hello\`, spawn to exit | ${ms(solo5Colds)} |`);
+    console.log(`| target: warm hello / cold C solo5-hvt hello ≤ 2× | ${ratio.toFixed(2)}× (${ratio <= 2 ? 'met' : 'not met'}) |`);
+  }
+  console.log(`| a booted spare waiting for its configuration (32 MiB reserved): USS / PSS | ${mib(spareUss)} / ${mib(sparePss)} |`);
+  console.log(`| the same process configured with hello, at the start gate: USS / PSS | ${mib(gateUss)} / ${mib(gatePss)} |`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

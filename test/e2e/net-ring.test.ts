@@ -1,0 +1,165 @@
+// Solo5's shared-memory network ring on real KVM, and the hypercall path with the ring switched off: the same guest
+// (net-responder, two interfaces, one of MTU 9000) under both, in one monitor start each. It checks the payload
+// pattern of every echo request and every byte of the bulk datagrams it echoes; the bulk client checks every byte
+// that comes back. Then SIGTERM while a flood runs. Hostile ring guests end the monitor with the message and status 1.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, SLOWDOWN, monitorArgv, startProcess, unikernel } from './monitor-process';
+import { TestNetwork, runPing } from './test-network';
+import { RunningMonitor } from './monitor-process';
+
+/** The longest a test waits for one line of the monitor's. */
+const LINE_TIMEOUT_MS = 120_000 * SLOWDOWN;
+
+/**
+ * Waits for `text` on the monitor's stdout; fails (instead of waiting forever) when the monitor exits first or the
+ * line does not come in LINE_TIMEOUT_MS, saying what the monitor printed.
+ */
+async function until(monitor: RunningMonitor, text: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const exited = monitor.result.then((result) => {
+    throw new Error(`the monitor exited (${result.status}) before printing ${JSON.stringify(text)}: ${result.stdout}${result.stderr}`);
+  });
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${JSON.stringify(text)} from the monitor in ${LINE_TIMEOUT_MS / 1000} s; it printed: ${monitor.stdout()}`)), LINE_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([monitor.waitForStdout(text), exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+jest.setTimeout(60_000 * SLOWDOWN);
+
+const BULK_CLIENT = join(ROOT, 'test/e2e/fixtures/udp-bulk-client.js');
+const FLOOD = 10_000;
+const SECOND_FLOOD = 2_000;
+const JUMBO = 3;
+const BULK_DATAGRAMS = 2_000;
+const BULK_SIZE = 1472;
+
+describe.each([
+  ['ring', {}],
+  ['hypercalls', { RUNCC_NET_RING: 'off' }],
+] as const)('network I/O through the %s', (path, env) => {
+  let network: TestNetwork | undefined;
+  let running: ReturnType<typeof startProcess> | undefined;
+  // A failed assertion must not leave the monitor answering (and taking CPU) for the rest of the suite.
+  afterAll(() => {
+    if (running && running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGKILL');
+    network?.destroy();
+  });
+
+  test('flood pings with a checked pattern on two interfaces, jumbo frames, a checked bulk transfer, SIGTERM under load', async () => {
+    network = new TestNetwork([
+      { name: 'tap100', address: '10.0.0.1/24' },
+      { name: 'tap101', address: '10.1.0.1/24', mtu: 9000 },
+    ]);
+    const monitor = startProcess(
+      network.exec(monitorArgv(['--net:service0=tap100', '--net:service1=tap101', '--', unikernel('net-responder-2if'), 'pattern=deadbeef'])),
+      env,
+    );
+    running = monitor;
+    await until(monitor, 'ready\n');
+    const wait = String(120 * SLOWDOWN);
+    const pings = await Promise.all([
+      network.ping(['-f', '-q', '-c', String(FLOOD), '-p', 'deadbeef', '-w', wait, '10.0.0.2']),
+      network.ping(['-f', '-q', '-c', String(SECOND_FLOOD), '-p', 'deadbeef', '-w', wait, '10.1.0.2']),
+    ]);
+    // What the guest printed, and ping's own summary, say why when a flood falls short.
+    expect({ received: pings.map((ping) => ping.received), guest: monitor.stdout(), ping: pings.map((ping) => ping.output.split('\n').slice(-4).join('\n')) }).toEqual({
+      received: [FLOOD, SECOND_FLOOD],
+      guest: expect.any(String),
+      ping: expect.any(Array),
+    });
+    const jumbo = await network.ping(['-c', String(JUMBO), '-i', '0.2', '-s', '8900', '-M', 'do', '-p', 'deadbeef', '-w', String(60 * SLOWDOWN), '10.1.0.2']);
+    expect(jumbo.received).toBe(JUMBO);
+
+    const bulk = await runPing(
+      network.exec([process.execPath, BULK_CLIENT, '10.0.0.2', '7', String(BULK_DATAGRAMS), String(BULK_SIZE), '32', String(120_000 * SLOWDOWN)]),
+    );
+    expect(JSON.parse(bulk.output)).toMatchObject({ datagrams: BULK_DATAGRAMS, bytes: BULK_DATAGRAMS * BULK_SIZE });
+    const requests = FLOOD + SECOND_FLOOD + JUMBO;
+    await until(
+      monitor,
+      `answered ${requests} echo requests so far, ${requests} with the pattern, echoed ${BULK_DATAGRAMS} bulk datagrams (${BULK_DATAGRAMS * BULK_SIZE} bytes checked)\n`,
+    );
+
+    const flood = network.ping(['-f', '-q', '-c', '1000000', '-p', 'deadbeef', '-w', String(60 * SLOWDOWN), '10.0.0.2']);
+    await new Promise((resolve) => setTimeout(resolve, 1000 * SLOWDOWN));
+    const sentAt = process.hrtime.bigint();
+    monitor.child.kill('SIGTERM');
+    const result = await monitor.result;
+    const stopMs = Number(process.hrtime.bigint() - sentAt) / 1e6;
+    await flood;
+    expect(result).toMatchObject({ status: 1, stderr: 'runcc-hvt: Exiting on signal 15\n' });
+    expect(stopMs).toBeLessThan(100 * SLOWDOWN);
+    expect(result.stdout).toContain(`network I/O: ${path}\n`);
+    expect(result.stdout).toContain('service1: MAC ');
+    expect(result.stdout).toContain(', MTU is 9000, address 10.1.0.2\n');
+  });
+});
+
+/** Voluntary context switches of a process's main thread so far: each one is a wake-up after sleeping. */
+function mainThreadWakeUps(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+  return Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(status)![1]);
+}
+
+test('a guest idle in POLL is not woken by the 20 ms stop tick, and SIGTERM still stops it promptly', async () => {
+  const network = new TestNetwork([{ name: 'tap100', address: '10.0.0.1/24' }]);
+  try {
+    const monitor = startProcess(network.exec(monitorArgv(['--net:service0=tap100', unikernel('net-responder')])));
+    await until(monitor, 'ready\n');
+    await new Promise((resolve) => setTimeout(resolve, 1000 * SLOWDOWN));
+    const pid = monitor.child.pid!;
+    const before = mainThreadWakeUps(pid);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const wakeUps = mainThreadWakeUps(pid) - before;
+    // The tick alone would be 150 in 3 s; the guest's own 1 s POLL timeouts cost a few each.
+    expect(wakeUps).toBeLessThan(40);
+    const sentAt = process.hrtime.bigint();
+    monitor.child.kill('SIGTERM');
+    const result = await monitor.result;
+    expect(Number(process.hrtime.bigint() - sentAt) / 1e6).toBeLessThan(100 * SLOWDOWN);
+    expect(result).toMatchObject({ status: 1, stderr: 'runcc-hvt: Exiting on signal 15\n' });
+  } finally {
+    network.destroy();
+  }
+});
+
+describe('a hostile guest breaking the ring’s rules ends the monitor with status 1', () => {
+  let network: TestNetwork;
+  beforeAll(() => {
+    network = new TestNetwork([{ name: 'tap100', address: '10.0.0.1/24' }]);
+  });
+  afterAll(() => network.destroy());
+
+  function abuse(kind: string): ReturnType<typeof startProcess> {
+    return startProcess(network.exec(monitorArgv(['--net:service0=tap100', unikernel('hostile/ring-abuse'), kind])));
+  }
+
+  test.each([
+    ['ent-tail', /^runcc-hvt: net ring: ent_tail=5000 is 5000 entries ahead of ent_head=0 \(the ring has 1024\)\n$/],
+    ['slot-length', /^runcc-hvt: net ring: NET_WRITE entry 0: length 4096 exceeds the 2048-byte slot\n$/],
+    ['entry-data', /^runcc-hvt: NET_WRITE \(net ring\): Invalid guest access: gpa=0x1ffffff0, sz=64\n$/],
+    ['com-head', /^runcc-hvt: net ring: com_head=7 is out of range \(com_tail=0, the ring has 1024\)\n$/],
+  ])('%s', async (kind, stderr) => {
+    const result = await abuse(kind).result;
+    expect(result.stdout).toBe(`${kind}: abusing the ring\n`);
+    expect(result.stderr).toMatch(stderr);
+    expect(result.status).toBe(1);
+  });
+
+  test('a kick storm leaves the monitor responsive: SIGTERM ends it promptly', async () => {
+    const monitor = abuse('kick-storm');
+    await until(monitor, 'kick-storm: abusing the ring\n');
+    await new Promise((resolve) => setTimeout(resolve, 1000 * SLOWDOWN));
+    const sentAt = process.hrtime.bigint();
+    monitor.child.kill('SIGTERM');
+    const result = await monitor.result;
+    expect(Number(process.hrtime.bigint() - sentAt) / 1e6).toBeLessThan(100 * SLOWDOWN);
+    expect(result).toMatchObject({ status: 1, stderr: 'runcc-hvt: Exiting on signal 15\n' });
+  });
+});

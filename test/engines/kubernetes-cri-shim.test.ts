@@ -1,0 +1,120 @@
+// Kubernetes' path through runcc's own shim v2: containerd 1.6's CRI service with the handler runcc-shim
+// (runtime_type io.containerd.runcc.v2), driven over gRPC as kubelet drives it. One shim serves the whole pod; the
+// sandbox is held without any process; a unikernel answers ping at the pod IP; a Linux sidecar of the same pod runs
+// through runc in the pod's network namespace; ContainerStats reads the unikernel's cgroup; nothing is left.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildImage as buildImageFromFile } from '../../src/image/image-build';
+import { socketPath } from '../../src/shim/address';
+import { CriClient } from '../../scripts/engines/cri/cri-client';
+import { buildImage, ctr, env, ok, ping, run, runccContainers, waitUntil } from '../../scripts/engines/engine-tools';
+
+jest.setTimeout(180_000 * env.slowdown / 2);
+
+const shimRoot = '/run/containerd/runcc/k8s.io';
+const runcRoot = '/run/containerd/runcc-runc/k8s.io';
+let work: string;
+let cri: CriClient;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'runcc-cri-shim-'));
+  const pauseBinary = join(work, 'pause');
+  execFileSync('gcc', ['-static', '-O2', '-o', pauseBinary, join(__dirname, 'fixtures/pause.c')]);
+  const pauseTar = join(work, 'pause.tar');
+  await buildImageFromFile({ kernelPath: pauseBinary, args: [], blocks: [], annotations: {}, reference: env.pauseImage, output: pauseTar });
+  const responderTar = buildImage(work, 'net-responder', 'runcc.test/net-responder:shim');
+  for (const image of [pauseTar, responderTar]) ok([env.ctr, '--address', env.containerdSocket, '-n', 'k8s.io', 'image', 'import', image]);
+  cri = new CriClient(env.containerdSocket);
+});
+afterAll(() => {
+  cri?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function shimPids(): number[] {
+  return run(['pgrep', '-f', 'containerd-shim-runcc-v2.js -namespace k8s.io ']).stdout.split('\n').filter(Boolean).map(Number);
+}
+
+function taskPid(id: string): number {
+  const line = ctr('-n', 'k8s.io', 'task', 'ls').stdout.split('\n').find((l) => l.startsWith(`${id} `));
+  return Number(line?.trim().split(/\s+/)[1]);
+}
+
+test('a pod on runcc-shim: one shim, no pause process, a unikernel pinged at the pod IP, a runc sidecar, stats, teardown', async () => {
+  const logDirectory = join(env.dir, 'pods/shim-pod');
+  mkdirSync(logDirectory, { recursive: true });
+  const sandboxConfig = {
+    metadata: { name: 'shim-pod', uid: 'pod-uid-shim', namespace: 'default', attempt: 0 },
+    hostname: 'shim-pod',
+    logDirectory,
+    linux: {},
+  };
+  const { podSandboxId } = await cri.call('RunPodSandbox', { config: sandboxConfig, runtimeHandler: 'runcc-shim' });
+  const pod = (await cri.call('PodSandboxStatus', { podSandboxId })).status;
+  expect(pod).toMatchObject({ state: 'SANDBOX_READY', runtimeHandler: 'runcc-shim' });
+  const podIp: string = pod.network.ip;
+  expect(podIp).toMatch(/^10\.91\.0\.\d+$/);
+  // The sandbox task's pid is the shim itself: no pause process, no runc container for it.
+  const shims = shimPids();
+  expect(shims).toHaveLength(1);
+  expect(taskPid(podSandboxId)).toBe(shims[0]);
+  expect(run(['pgrep', '-f', '/unikernel/pause']).stdout).toBe('');
+  expect(existsSync(join(runcRoot, podSandboxId))).toBe(false);
+
+  const { containerId } = await cri.call('CreateContainer', {
+    podSandboxId,
+    config: {
+      metadata: { name: 'responder', attempt: 0 },
+      image: { image: 'runcc.test/net-responder:shim' },
+      logPath: 'responder.log',
+      linux: { resources: { memoryLimitInBytes: 64 * 1024 * 1024 } },
+    },
+    sandboxConfig,
+  });
+  await cri.call('StartContainer', { containerId });
+  expect((await cri.call('ContainerStatus', { containerId })).status.state).toBe('CONTAINER_RUNNING');
+  expect(runccContainers(shimRoot)).toEqual([containerId]);
+  const log = join(logDirectory, 'responder.log');
+  await waitUntil('the guest to be ready', () => existsSync(log) && readFileSync(log, 'utf8').includes('ready'), 60_000 * env.slowdown);
+  expect(readFileSync(log, 'utf8')).toMatch(new RegExp(`stdout F service0: MAC ([0-9a-f]{2}:){5}[0-9a-f]{2}, MTU is 1500, address ${podIp.replace(/\./g, '\\.')}\n`));
+  expect(ping(podIp, 5)).toBe(5);
+
+  // A Linux sidecar (the pause program as an ordinary container), through runc, in the pod's network namespace.
+  const { containerId: sidecarId } = await cri.call('CreateContainer', {
+    podSandboxId,
+    config: { metadata: { name: 'sidecar', attempt: 0 }, image: { image: env.pauseImage }, logPath: 'sidecar.log', linux: {} },
+    sandboxConfig,
+  });
+  await cri.call('StartContainer', { containerId: sidecarId });
+  expect((await cri.call('ContainerStatus', { containerId: sidecarId })).status.state).toBe('CONTAINER_RUNNING');
+  expect(shimPids()).toEqual(shims);
+  const sidecarPid = taskPid(sidecarId);
+  expect(JSON.parse(ok(['/usr/sbin/runc', '--root', runcRoot, 'state', sidecarId])).pid).toBe(sidecarPid);
+  const netnsOfUnikernel = statSync(`/proc/${taskPid(containerId)}/ns/net`).ino;
+  expect(statSync(`/proc/${sidecarPid}/ns/net`).ino).toBe(netnsOfUnikernel);
+  expect(netnsOfUnikernel).not.toBe(statSync('/proc/self/ns/net').ino);
+
+  const stats = (await cri.call('ContainerStats', { containerId })).stats;
+  expect(stats.memory.workingSetBytes.value).toBeGreaterThan(1 << 20);
+  expect(stats.cpu.usageCoreNanoSeconds.value).toBeGreaterThan(0);
+
+  await cri.call('StopContainer', { containerId: sidecarId, timeout: 10 });
+  expect((await cri.call('ContainerStatus', { containerId: sidecarId })).status).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 0 });
+  await cri.call('StopContainer', { containerId, timeout: 10 });
+  expect((await cri.call('ContainerStatus', { containerId })).status).toMatchObject({ state: 'CONTAINER_EXITED', exitCode: 1 });
+  await cri.call('RemoveContainer', { containerId: sidecarId });
+  await cri.call('RemoveContainer', { containerId });
+  // The sandbox still holds the shim: it stays for it.
+  expect(shimPids()).toEqual(shims);
+  await cri.call('StopPodSandbox', { podSandboxId });
+  await cri.call('RemovePodSandbox', { podSandboxId });
+
+  await waitUntil('the shim to exit', () => shimPids().length === 0, 20_000 * env.slowdown);
+  expect(existsSync(shimRoot) ? readdirSync(shimRoot) : []).toEqual([]);
+  expect(ok(['/usr/sbin/runc', '--root', runcRoot, 'list', '-q']).trim()).toBe('');
+  expect(existsSync(socketPath(env.containerdSocket, 'k8s.io', podSandboxId))).toBe(false);
+  expect(readFileSync('/proc/net/dev', 'utf8')).not.toMatch(/rcc[0-9a-f]{8}n\d/);
+  for (const id of [podSandboxId, containerId, sidecarId]) expect(existsSync(join(env.dir, 'containerd/state/io.containerd.runtime.v2.task/k8s.io', id))).toBe(false);
+});
