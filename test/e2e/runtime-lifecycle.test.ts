@@ -257,9 +257,10 @@ function runccAsync(args: string[]): Promise<Result> {
   });
 }
 
-test('20 containers created, started and deleted in parallel, twice, leave no state and no monitor behind', async () => {
+// One round: the soak test repeats cycles; a second round here doubled the suite's longest test under emulation.
+test('20 containers created, started and deleted in parallel leave no state and no monitor behind', async () => {
   const dir = bundle('exitcode', ['0']);
-  for (const round of [1, 2]) {
+  for (const round of [1]) {
     const ids = Array.from({ length: 20 }, (_, i) => `par-${round}-${i}`);
     const pidFile = (id: string): string => join(work, `${id}.pid`);
     const created = await Promise.all(ids.map((id) => runccAsync(['create', '--bundle', dir, '--pid-file', pidFile(id), id])));
