@@ -13,6 +13,7 @@
  */
 #include "runtime.h"
 #include "notes.h"
+#include "net-frames.h"
 
 RUNCC_ABI_NOTE();
 #ifdef TWO_INTERFACES
@@ -26,25 +27,11 @@ RUNCC_MANIFEST_NOTE(2, { .version = MFT_VERSION, .entries = 2,
                          .e = { MFT_RESERVED_ENTRY, { .name = "service0", .type = MFT_NET_BASIC } } });
 #endif
 
-#define ETH_HLEN 14
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_ARP 0x0806
-#define ARP_LEN 28
-#define IPPROTO_ICMP 1
 #define ICMP_ECHO_REPLY 0
 #define ICMP_ECHO_REQUEST 8
 #define FRAME_MAX 65536
-#define IPPROTO_UDP 17
 #define UDP_ECHO_PORT 7
 #define PING_TIMESTAMP_BYTES 16
-
-struct iface {
-    const char *name;
-    uint64_t handle;
-    uint8_t mac[6];
-    uint16_t mtu;
-    uint8_t ip[4];
-};
 
 static struct iface ifaces[INTERFACES] = {
     { .name = "service0", .ip = { 10, 0, 0, 2 } },
@@ -54,45 +41,6 @@ static struct iface ifaces[INTERFACES] = {
 };
 
 static uint8_t frame[FRAME_MAX];
-
-static int starts_with(const char *text, const char *prefix)
-{
-    while (*prefix)
-        if (*text++ != *prefix++)
-            return 0;
-    return 1;
-}
-
-/* Reads "A.B.C.D" (stopping at '/', ' ' or the end); returns the rest of the text, or 0 if malformed. */
-static const char *parse_ipv4(const char *text, uint8_t ip[4])
-{
-    for (int i = 0; i < 4; i++) {
-        unsigned value = 0, digits = 0;
-        while (*text >= '0' && *text <= '9' && digits < 4) {
-            value = value * 10 + (unsigned)(*text++ - '0');
-            digits++;
-        }
-        if (digits == 0 || value > 255 || (i < 3 && *text++ != '.'))
-            return 0;
-        ip[i] = (uint8_t)value;
-    }
-    return text;
-}
-
-/* Applies one "NAME.ipv4=..." word to the interface it names; returns 1 if the word was one of those. */
-static int apply_address_word(const char *word)
-{
-    for (int i = 0; i < INTERFACES; i++) {
-        struct iface *ifc = &ifaces[i];
-        size_t n = strlen(ifc->name);
-        if (!starts_with(word, ifc->name) || !starts_with(word + n, ".ipv4="))
-            continue;
-        if (!parse_ipv4(word + n + 6, ifc->ip))
-            runtime_abort("malformed ipv4 address on the command line");
-        return 1;
-    }
-    return 0;
-}
 
 /* Walks the space-separated words: addresses go to their interfaces, gateways are accepted (replies go back to the
  * sender's MAC, so no route is needed), and the first other word is the echo limit. */
@@ -130,7 +78,7 @@ static uint64_t parse_cmdline(const char *cmdline)
             break;
         if (starts_with(p, "pattern=")) {
             parse_pattern(p + 8);
-        } else if (!apply_address_word(p) && !have_limit) {
+        } else if (!apply_address_word(ifaces, INTERFACES, p) && !have_limit) {
             const char *dot = p;
             while (*dot && *dot != ' ' && *dot != '.')
                 dot++;
@@ -148,58 +96,6 @@ static uint64_t echo_requests;
 static uint64_t patterns_checked;
 static uint64_t udp_datagrams;
 static uint64_t udp_bytes;
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-
-static uint16_t checksum(const uint8_t *p, size_t len)
-{
-    uint32_t sum = 0;
-    for (; len > 1; len -= 2, p += 2)
-        sum += get16(p);
-    if (len)
-        sum += (uint32_t)p[0] << 8;
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
-}
-
-static void send_frame(const struct iface *ifc, const uint8_t *data, size_t len)
-{
-    int r = net_write(ifc->handle, data, len);
-    if (r != SOLO5_R_OK)
-        runtime_abort("NET_WRITE failed");
-}
-
-static void send_arp(const struct iface *ifc, uint16_t oper, const uint8_t *dst_mac, const uint8_t *tha,
-                     const uint8_t *tpa)
-{
-    uint8_t out[ETH_HLEN + ARP_LEN];
-    memcpy(out, dst_mac, 6);
-    memcpy(out + 6, ifc->mac, 6);
-    put16(out + 12, ETHERTYPE_ARP);
-    uint8_t *arp = out + ETH_HLEN;
-    put16(arp, 1);
-    put16(arp + 2, ETHERTYPE_IPV4);
-    arp[4] = 6;
-    arp[5] = 4;
-    put16(arp + 6, oper);
-    memcpy(arp + 8, ifc->mac, 6);
-    memcpy(arp + 14, ifc->ip, 4);
-    memcpy(arp + 18, tha, 6);
-    memcpy(arp + 24, tpa, 4);
-    send_frame(ifc, out, sizeof out);
-}
-
-static void handle_arp(const struct iface *ifc, const uint8_t *f, size_t len)
-{
-    const uint8_t *arp = f + ETH_HLEN;
-    if (len < ETH_HLEN + ARP_LEN || get16(arp) != 1 || get16(arp + 2) != ETHERTYPE_IPV4 || get16(arp + 6) != 1)
-        return;
-    if (memcmp(arp + 24, ifc->ip, 4) != 0)
-        return;
-    send_arp(ifc, 2, f + 6, arp + 8, arp + 14);
-}
 
 static void swap_addresses(uint8_t *f, uint8_t *ip)
 {
@@ -266,47 +162,18 @@ static void handle_ipv4(const struct iface *ifc, uint8_t *f, size_t len)
     swap_addresses(f, ip);
     icmp[0] = ICMP_ECHO_REPLY;
     put16(icmp + 2, 0);
-    put16(icmp + 2, checksum(icmp, total - ihl));
+    put16(icmp + 2, inet_checksum(icmp, total - ihl));
     send_frame(ifc, f, ETH_HLEN + total);
     echo_requests++;
 }
 
-static void print_mac(const uint8_t *mac)
-{
-    static const char hex[] = "0123456789abcdef";
-    char text[18];
-    for (int i = 0; i < 6; i++) {
-        text[i * 3] = hex[mac[i] >> 4];
-        text[i * 3 + 1] = hex[mac[i] & 0xf];
-        text[i * 3 + 2] = i < 5 ? ':' : 0;
-    }
-    print(text);
-}
-
 int app_main(const char *cmdline)
 {
-    static const uint8_t broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-    static const uint8_t zero_mac[6] = { 0 };
     uint64_t limit = parse_cmdline(cmdline);
 
     for (int i = 0; i < INTERFACES; i++) {
-        struct iface *ifc = &ifaces[i];
-        const struct mft_entry *e = device_lookup(ifc->name, MFT_NET_BASIC, &ifc->handle);
-        if (!e)
-            runtime_abort("network device missing from the manifest");
-        memcpy(ifc->mac, e->u.net.mac, 6);
-        ifc->mtu = e->u.net.mtu;
-        print(ifc->name);
-        print(": MAC ");
-        print_mac(ifc->mac);
-        print(", MTU is ");
-        print_u64(ifc->mtu);
-        print(", address ");
-        for (int b = 0; b < 4; b++) {
-            print_u64(ifc->ip[b]);
-            print(b < 3 ? "." : "\n");
-        }
-        send_arp(ifc, 1, broadcast, zero_mac, ifc->ip);
+        iface_open(&ifaces[i]);
+        announce(&ifaces[i]);
     }
     print(net_ring() ? "network I/O: ring\n" : "network I/O: hypercalls\n");
     print("ready\n");

@@ -78,6 +78,31 @@ function rssKiB(pid: number): number {
   }
 }
 
+/** Each thread of `pid` with its state, kernel wait channel and syscall, for a failure that says where it was stuck. */
+function threadStates(pid: number): string {
+  const read = (path: string): string => {
+    try {
+      return readFileSync(path, 'utf8').trim();
+    } catch {
+      return '?';
+    }
+  };
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return `pid ${pid} is gone`;
+  }
+  return tids
+    .map((tid) => {
+      const stat = read(`/proc/${pid}/task/${tid}/stat`);
+      const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+      const syscall = read(`/proc/${pid}/task/${tid}/syscall`).split(' ')[0];
+      return `${read(`/proc/${pid}/task/${tid}/comm`)}:${state}:${read(`/proc/${pid}/task/${tid}/wchan`)}:sys${syscall}`;
+    })
+    .join(' ');
+}
+
 async function waitFor(what: string, predicate: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
@@ -165,7 +190,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       rss[cycle] = rssKiB(state.pid);
       const killed = await runcc('kill', id, 'SIGTERM');
       if (killed.status !== 0) throw new Error(`kill: ${killed.output}`);
-      await waitFor('the container to stop', async () => JSON.parse((await runcc('state', id)).output).status === 'stopped', 60_000);
+      try {
+        await waitFor('the container to stop', async () => JSON.parse((await runcc('state', id)).output).status === 'stopped', 120_000);
+      } catch (error) {
+        throw new Error(`${(error as Error).message} (monitor ${state.pid}: ${threadStates(state.pid)})`);
+      }
       const deleted = await runcc('delete', id);
       if (deleted.status !== 0) throw new Error(`delete: ${deleted.output}`);
     } catch (error) {

@@ -1,7 +1,8 @@
 // Solo5's shared-memory network ring on real KVM, and the hypercall path with the ring switched off: the same guest
 // (net-responder, two interfaces, one of MTU 9000) under both, in one monitor start each. It checks the payload
 // pattern of every echo request and every byte of the bulk datagrams it echoes; the bulk client checks every byte
-// that comes back. Then SIGTERM while a flood runs. Hostile ring guests end the monitor with the message and status 1.
+// that comes back. Then SIGTERM while a flood runs, and one-way bulk transfers each way with net-bulk, whose
+// receiving end (the guest, then the host) checks every byte. Hostile ring guests end the monitor with the message and status 1.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, SLOWDOWN, monitorArgv, startProcess, unikernel } from './monitor-process';
@@ -49,6 +50,7 @@ async function untilMatch(monitor: RunningMonitor, pattern: RegExp): Promise<Reg
 jest.setTimeout(90_000 * SLOWDOWN);
 
 const BULK_CLIENT = join(ROOT, 'test/e2e/fixtures/udp-bulk-client.js');
+const BULK_PEER = join(ROOT, 'test/e2e/fixtures/udp-bulk-peer.js');
 const FLOOD = 10_000;
 const SECOND_FLOOD = 2_000;
 const JUMBO = 3;
@@ -123,6 +125,45 @@ describe.each([
     expect(result.stdout).toContain(`network I/O: ${path}\n`);
     expect(result.stdout).toContain('service1: MAC ');
     expect(result.stdout).toContain(', MTU is 9000, address 10.1.0.2\n');
+  });
+
+  test('one-way bulk transfers with net-bulk, host to guest and guest to host, every byte checked by the receiver', async () => {
+    const bulkNetwork = new TestNetwork([{ name: 'tap100', address: '10.0.0.1/24' }]);
+    try {
+      const received = startProcess(bulkNetwork.exec(monitorArgv(['--net:service0=tap100', unikernel('net-bulk'), 'receive', String(BULK_DATAGRAMS)])), env);
+      running = received;
+      await until(received, 'ready\n');
+      const hostSent = await runPing(
+        bulkNetwork.exec([process.execPath, BULK_PEER, 'send', '10.0.0.2', String(BULK_DATAGRAMS), String(BULK_SIZE), '64', String(STEP_SECONDS * 1000)]),
+      );
+      const guestReceived = await received.result;
+      expect({ host: JSON.parse(hostSent.output), status: guestReceived.status, stderr: guestReceived.stderr }).toMatchObject({
+        host: { datagrams: BULK_DATAGRAMS, bytes: BULK_DATAGRAMS * BULK_SIZE },
+        status: 0,
+        stderr: '',
+      });
+      expect(guestReceived.stdout).toMatch(new RegExp(`\nreceived ${BULK_DATAGRAMS} datagrams \\(${BULK_DATAGRAMS * BULK_SIZE} bytes checked\\) in \\d+ ns\nSUCCESS\n$`));
+      expect(guestReceived.stdout).toContain(`network I/O: ${path}\n`);
+
+      const sender = startProcess(
+        bulkNetwork.exec(monitorArgv(['--net:service0=tap100', unikernel('net-bulk'), 'send', String(BULK_DATAGRAMS), String(BULK_SIZE)])),
+        env,
+      );
+      running = sender;
+      await until(sender, 'ready\n');
+      const hostReceived = await runPing(bulkNetwork.exec([process.execPath, BULK_PEER, 'receive', '10.0.0.2', String(BULK_DATAGRAMS), String(STEP_SECONDS * 1000)]));
+      const guestSent = await sender.result;
+      expect({ host: JSON.parse(hostReceived.output), status: guestSent.status, stderr: guestSent.stderr }).toMatchObject({
+        host: { datagrams: BULK_DATAGRAMS, bytes: BULK_DATAGRAMS * BULK_SIZE },
+        status: 0,
+        stderr: '',
+      });
+      expect(guestSent.stdout).toMatch(new RegExp(`\nsent ${BULK_DATAGRAMS} datagrams \\(${BULK_DATAGRAMS * BULK_SIZE} bytes\\), all acknowledged, in \\d+ ns\nSUCCESS\n$`));
+      expect(guestSent.stdout).toContain(`network I/O: ${path}\n`);
+    } finally {
+      if (running && running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGKILL');
+      bulkNetwork.destroy();
+    }
   });
 });
 
