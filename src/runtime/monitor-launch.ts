@@ -66,6 +66,19 @@ export function namespacePrefix(namespaces: readonly Namespace[] | undefined): s
 }
 
 /**
+ * True when a monitor spawned in `spawnedIn` (a pre-started spare) is where a spec asking for `wanted` puts its
+ * monitor: for each namespace runcc applies, both join the same path, both create a new one, or both keep the
+ * caller's. A monitor cannot change its namespaces once node runs (that takes CAP_SYS_ADMIN, which no monitor holds).
+ */
+export function spareFits(spawnedIn: readonly Namespace[] | undefined, wanted: readonly Namespace[] | undefined): boolean {
+  const where = (list: readonly Namespace[] | undefined, type: string): string => {
+    const ns = list?.find((n) => n.type === type);
+    return ns === undefined ? 'the caller\'s' : ns.path ?? 'new';
+  };
+  return Object.keys(NAMESPACE_FLAGS).every((type) => where(spawnedIn, type) === where(wanted, type));
+}
+
+/**
  * The first step of the spawn when the container has a cgroup: a shell joins it and execs the rest, so the monitor
  * is in the container's cgroup before node allocates anything. A failure ends the spawn with its own status, which
  * the launcher turns into the message.

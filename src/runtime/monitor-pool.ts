@@ -9,11 +9,12 @@
 // - its cgroup: the pool (root) writes the spare's pid to the container's cgroup.procs before configuring it. The
 //   pages node touched while booting stay charged to the pool's own cgroup; guest memory is reserved but untouched,
 //   so every guest page is charged to the container.
-// - its namespaces: a spare is spawned in network, uts and ipc namespaces of its own (unshare, before node starts),
-//   which serve a container whose spec asks for new ones. It cannot join an existing one later (that takes
-//   CAP_SYS_ADMIN, which no monitor holds): for a container that must live in a pod's network namespace the
-//   launcher opens the TAPs there and sends their fds (config.nets with `{ kind: 'fd' }` backends, netDevices
-//   empty), and the monitor never needs that namespace.
+// - its namespaces: a spare is spawned in the pool's namespaces (nsenter/unshare, before node starts): by default
+//   network, uts and ipc namespaces of its own, which serve a container whose spec asks for new ones; a pod's pool
+//   (the shim's, one per pod sandbox) spawns its spares in the pod's network namespace. A spare cannot change them
+//   later (that takes CAP_SYS_ADMIN, which no monitor holds), so a spec is served only by a spare spawned where it
+//   asks to be (spareFits). A launcher may also open TAPs elsewhere and send their fds (config.nets with
+//   `{ kind: 'fd' }` backends, netDevices empty), and the monitor then never needs that namespace.
 // - its stdio: sent as descriptors (or FIFO paths opened here), dup'ed onto 0-2 by the monitor.
 import { ChildProcess } from 'node:child_process';
 import { closeSync, constants, openSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,8 @@ export interface MonitorPoolOptions {
   env?: NodeJS.ProcessEnv;
   /** The namespaces a spare is spawned in: default new network, uts and ipc namespaces. */
   namespaces?: readonly Namespace[];
+  /** False: no spare is started after the first take() (a pod's pool: one spare, for its first container). */
+  refill?: boolean;
   /** How long a spare may take from its spawn to booted before it is killed (default 120 s). */
   bootTimeoutMs?: number;
   /** The container monitor's loader: default the one beside this code (a bench or test may name the bundled one). */
@@ -61,6 +64,8 @@ export interface Spare {
   readonly child: ChildProcess;
   /** The process as it was when it booted (its /proc start time): proof that it existed before its configuration. */
   readonly identity: ProcessIdentity;
+  /** The namespaces it was spawned in, as a spec names them (spareFits compares a spec's with them). */
+  readonly namespaces: readonly Namespace[];
   /**
    * Moves the spare into `cgroupDir`, sends it its configuration and stdio, and resolves when its VM is prepared and
    * it waits at the start gate in `stateDir`. Any failure kills the spare (and is a RuntimeError); nothing of it stays.
@@ -103,12 +108,18 @@ export class MonitorPool {
   private closed = false;
   private retryMs = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Spares to keep started: the size, or 0 once a pool that does not refill has been taken from. */
+  private target: number;
+  /** The namespaces its spares are spawned in. */
+  readonly namespaces: readonly Namespace[];
 
   constructor(private readonly options: MonitorPoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 0) throw new RuntimeError(`monitor pool: size ${options.size}: must be a whole number`);
     this.memMiB = options.memMiB ?? DEFAULT_MEM_MIB;
     if (!Number.isInteger(this.memMiB) || this.memMiB < 2) throw new RuntimeError(`monitor pool: memMiB ${options.memMiB}: must be a whole number of MiB, at least 2`);
     this.env = options.env ?? process.env;
+    this.target = options.size;
+    this.namespaces = options.namespaces ?? OWN_NAMESPACES;
     this.fill();
   }
 
@@ -125,6 +136,7 @@ export class MonitorPool {
   /** A booted spare: at once when one waits, else the next to boot. The pool starts a replacement meanwhile. */
   take(): Promise<Spare> {
     if (this.closed) return Promise.reject(new RuntimeError('monitor pool: closed'));
+    if (this.options.refill === false) this.target = 0;
     const entry = [...this.entries].find((e) => e.booted);
     if (entry) {
       this.entries.delete(entry);
@@ -152,7 +164,7 @@ export class MonitorPool {
   private fill(): void {
     if (this.closed || this.retryTimer) return;
     const booting = [...this.entries].filter((e) => !e.booted).length;
-    const wanted = Math.max(this.options.size - this.entries.size, this.takers.length - booting);
+    const wanted = Math.max(this.target - this.entries.size, this.takers.length - booting);
     for (let i = 0; i < wanted; i++) this.startSpare();
   }
 
@@ -164,7 +176,7 @@ export class MonitorPool {
       pair = socketPair();
       const [parentEnd, childEnd] = pair;
       pending = spawnMonitor({
-        namespaces: this.options.namespaces ?? OWN_NAMESPACES,
+        namespaces: this.namespaces,
         stdio: ['ignore', 'ignore', 'ignore'],
         confined: confinementFromEnv(this.env) !== undefined,
         reserveMiB: this.memMiB,
@@ -233,6 +245,7 @@ export class MonitorPool {
       pid: pending.pid,
       child: pending.child,
       identity,
+      namespaces: this.namespaces,
       configure: (configuration) => configureSpare(pending, configuration),
       discard: async () => {
         pending.kill();

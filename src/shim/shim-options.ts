@@ -9,18 +9,22 @@ export interface ShimOptions {
   monitorPoolSize: number;
   /** Guest memory each spare reserves, MiB: a container asking for another size still gets it (a new mapping). */
   monitorPoolMemMiB?: number;
+  /** 1: each pod sandbox gets a spare in its network namespace, for its first unikernel container; 0: none. */
+  podSpare: number;
 }
 
 /** How `start` hands the options to the server it spawns. */
 export const SHIM_OPTIONS_ENV = 'RUNCC_SHIM_OPTIONS';
 
-export const DEFAULT_SHIM_OPTIONS: ShimOptions = { monitorPoolSize: 0 };
+export const DEFAULT_SHIM_OPTIONS: ShimOptions = { monitorPoolSize: 0, podSpare: 1 };
 
 const KEYS: Record<string, keyof ShimOptions> = {
   monitor_pool_size: 'monitorPoolSize',
   MonitorPoolSize: 'monitorPoolSize',
   monitor_pool_mem_mib: 'monitorPoolMemMiB',
   MonitorPoolMemMiB: 'monitorPoolMemMiB',
+  pod_spare: 'podSpare',
+  PodSpare: 'podSpare',
 };
 
 const MAX_POOL = 64;
@@ -39,6 +43,7 @@ export function parseShimOptions(text: string, where: string): ShimOptions {
     options[KEYS[match[1]]] = Number(value);
   });
   if (options.monitorPoolSize > MAX_POOL) throw new ShimOptionsError(`${where}: monitor_pool_size = ${options.monitorPoolSize}: at most ${MAX_POOL}`);
+  if (options.podSpare > 1) throw new ShimOptionsError(`${where}: pod_spare = ${options.podSpare}: 0 or 1`);
   if (options.monitorPoolMemMiB !== undefined && options.monitorPoolMemMiB < 2) throw new ShimOptionsError(`${where}: monitor_pool_mem_mib must be at least 2`);
   return options;
 }

@@ -159,6 +159,8 @@ export class TaskService {
       if (!unikernel && bundle.spec.annotations?.[CONTAINER_TYPE_ANNOTATION] === 'sandbox') {
         netns = bundle.spec.linux?.namespaces?.find((ns) => ns.type === 'network')?.path;
         runner = podSandboxRunner(reportExit);
+        // The pod's first unikernel container will find a monitor already booted in the pod's network namespace.
+        if (netns) this.options.monitors.podCreated(id, netns);
       } else {
         if (unikernel && request.terminal) {
           console = openTerminal(request.stdin, request.stdout);
@@ -306,6 +308,7 @@ export class TaskService {
       throw statusOf(error);
     }
     for (const warning of warnings) this.options.log(`${task.id}: ${warning}`);
+    if (task.runner.kind === 'pod-sandbox') await this.options.monitors.podRemoved(task.id);
     task.console?.close();
     task.readers?.release();
     unmountRootfs(task.bundle);

@@ -1,6 +1,7 @@
 // Kubernetes' path through runcc's own shim v2: containerd 1.6's CRI service with the handler runcc-shim
 // (runtime_type io.containerd.runcc.v2), driven over gRPC as kubelet drives it. One shim serves the whole pod; the
-// sandbox is held without any process; a unikernel answers ping at the pod IP; a Linux sidecar of the same pod runs
+// sandbox is held without any process; the unikernel's monitor is the spare the shim booted in the pod's network
+// namespace when the sandbox was created; it answers ping at the pod IP; a Linux sidecar of the same pod runs
 // through runc in the pod's network namespace; ContainerStats reads the unikernel's cgroup; nothing is left.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -37,6 +38,11 @@ function shimPids(): number[] {
   return run(['pgrep', '-f', 'containerd-shim-runcc-v2.js -namespace k8s.io ']).stdout.split('\n').filter(Boolean).map(Number);
 }
 
+/** Field 22 of /proc/PID/stat: the process's start time, which a new process with a recycled pid would not share. */
+function startTime(pid: number): string | undefined {
+  return existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19] : undefined;
+}
+
 function taskPid(id: string): number {
   const line = ctr('-n', 'k8s.io', 'task', 'ls').stdout.split('\n').find((l) => l.startsWith(`${id} `));
   return Number(line?.trim().split(/\s+/)[1]);
@@ -62,6 +68,14 @@ test('a pod on runcc-shim: one shim, no pause process, a unikernel pinged at the
   expect(taskPid(podSandboxId)).toBe(shims[0]);
   expect(run(['pgrep', '-f', '/unikernel/pause']).stdout).toBe('');
   expect(existsSync(join(runcRoot, podSandboxId))).toBe(false);
+  // The pod's spare: a monitor the shim started in the pod's network namespace when the sandbox was created, before
+  // any container of the pod was asked for.
+  const children = (): number[] => run(['pgrep', '-P', String(shims[0])]).stdout.split('\n').filter(Boolean).map(Number);
+  await waitUntil('the pod’s spare monitor', () => children().length === 1, 60_000 * env.slowdown);
+  const [spare] = children();
+  expect(readFileSync(`/proc/${spare}/cmdline`, 'utf8')).toContain('container-monitor.js');
+  const spareStart = startTime(spare);
+  expect(statSync(`/proc/${spare}/ns/net`).ino).not.toBe(statSync('/proc/self/ns/net').ino);
 
   const { containerId } = await cri.call('CreateContainer', {
     podSandboxId,
@@ -75,6 +89,8 @@ test('a pod on runcc-shim: one shim, no pause process, a unikernel pinged at the
   });
   await cri.call('StartContainer', { containerId });
   expect((await cri.call('ContainerStatus', { containerId })).status.state).toBe('CONTAINER_RUNNING');
+  // A warm create: the container's monitor is that spare, the same process (pid and start time) as before the create.
+  expect({ pid: taskPid(containerId), start: startTime(taskPid(containerId)) }).toEqual({ pid: spare, start: spareStart });
   expect(runccContainers(shimRoot)).toEqual([containerId]);
   const log = join(logDirectory, 'responder.log');
   await waitUntil('the guest to be ready', () => existsSync(log) && readFileSync(log, 'utf8').includes('ready'), 60_000 * env.slowdown);

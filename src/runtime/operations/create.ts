@@ -9,9 +9,8 @@ import { Bundle } from '../bundle';
 import { ContainerCgroup, prepareCgroup, removeCgroupWhenEmpty } from '../cgroup';
 import { stateDocument } from '../container-status';
 import { runHooks } from '../hooks';
-import { ContainerMonitorConfig, LaunchedMonitor, PendingMonitor, spawnMonitor } from '../monitor-launch';
+import { ContainerMonitorConfig, LaunchedMonitor, PendingMonitor, spareFits, spawnMonitor } from '../monitor-launch';
 import type { Spare, SpareConfiguration } from '../monitor-pool';
-import { Namespace } from '../../oci/runtime-spec';
 import { identify } from '../process-identity';
 import { RuntimeError } from '../runtime-error';
 import { makeStartGate } from '../start-gate';
@@ -29,8 +28,8 @@ export interface CreateOptions {
   systemdCgroup: boolean;
   /**
    * A booted spare (MonitorPool.take(): the shim) to become the container's monitor instead of a fresh spawn. It
-   * serves a spec whose namespaces are all new ones (it has its own; it cannot join existing ones): otherwise it is
-   * discarded and a monitor spawned as without one. Either way it is this call's: configured, or killed and reaped.
+   * serves a spec whose namespaces are those it was spawned in (spareFits: its own new ones, or a pod's network
+   * namespace): otherwise it is discarded and a monitor spawned as without one. Either way it is this call's: configured, or killed and reaped.
    */
   spare?: Spare;
   /**
@@ -51,11 +50,6 @@ function spawnStdio(stdio: NonNullable<SpareConfiguration['stdio']>): [number | 
     if (typeof source === 'string') throw new RuntimeError(`stdio ${source}: a spawned monitor takes descriptors, not paths`);
     return source ?? 'ignore';
   }) as [number | 'ignore', number | 'ignore', number | 'ignore'];
-}
-
-/** True when a pre-started spare can be this spec's monitor: the namespaces runcc applies are all to be new. */
-export function spareServes(namespaces: readonly Namespace[] | undefined): boolean {
-  return !(namespaces ?? []).some((ns) => ['network', 'uts', 'ipc'].includes(ns.type) && ns.path);
 }
 
 const MiB = 1024 * 1024;
@@ -152,7 +146,7 @@ async function create(store: StateStore, options: CreateOptions): Promise<Launch
       console = require('../../ffi/console') as typeof import('../../ffi/console');
       pty = console.openPty();
     }
-    if (spare && !spareServes(bundle.spec.linux?.namespaces)) {
+    if (spare && !spareFits(spare.namespaces, bundle.spec.linux?.namespaces)) {
       const unfit = spare;
       spare = undefined;
       await unfit.discard();

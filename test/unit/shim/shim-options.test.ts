@@ -11,9 +11,9 @@ test('runtime options: a config file named by ConfigPath, a 1.7 config_body, or 
   try {
     const file = join(dir, 'runcc.toml');
     writeFileSync(file, '# pool\n[runcc]\nmonitor_pool_size = 2 # spares\nmonitor_pool_mem_mib = 64\nother = "x"\n');
-    expect(shimOptionsFromAny(any({ type_url: 'io.containerd.runcc.v2.options', config_path: file }))).toEqual({ monitorPoolSize: 2, monitorPoolMemMiB: 64 });
-    expect(shimOptionsFromAny(any({ config_body: Buffer.from('MonitorPoolSize = 1\n') }))).toEqual({ monitorPoolSize: 1 });
-    expect(shimOptionsFromAny(Buffer.alloc(0))).toEqual({ monitorPoolSize: 0 });
+    expect(shimOptionsFromAny(any({ type_url: 'io.containerd.runcc.v2.options', config_path: file }))).toEqual({ monitorPoolSize: 2, monitorPoolMemMiB: 64, podSpare: 1 });
+    expect(shimOptionsFromAny(any({ config_body: Buffer.from('MonitorPoolSize = 1\nPodSpare = 0\n') }))).toEqual({ monitorPoolSize: 1, podSpare: 0 });
+    expect(shimOptionsFromAny(Buffer.alloc(0))).toEqual({ monitorPoolSize: 0, podSpare: 1 });
     expect(() => shimOptionsFromAny(any({ config_path: join(dir, 'missing.toml') }))).toThrow(/cannot read .*missing\.toml/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -21,4 +21,5 @@ test('runtime options: a config file named by ConfigPath, a 1.7 config_body, or 
   expect(() => parseShimOptions('monitor_pool_size = -1\n', 'f')).toThrow('f:1: monitor_pool_size = -1: expected a whole number');
   expect(() => parseShimOptions('monitor_pool_size = 1000\n', 'f')).toThrow('at most 64');
   expect(() => parseShimOptions('monitor_pool_mem_mib = 1\n', 'f')).toThrow('at least 2');
+  expect(() => parseShimOptions('pod_spare = 2\n', 'f')).toThrow('f: pod_spare = 2: 0 or 1');
 });

@@ -38,7 +38,7 @@ describe('the Task service', () => {
       store: new StateStore(join(dir, 'state')),
       runcRoot: join(dir, 'runc'),
       publisher: new EventPublisher(undefined, 'k8s.io', () => {}),
-      monitors: monitorSource({ monitorPoolSize: 0 }),
+      monitors: monitorSource({ monitorPoolSize: 0, podSpare: 0 }),
       shutdown: () => shutdowns++,
       log: () => {},
       version: 'test',
