@@ -275,9 +275,10 @@ describe('createContainer with a spare (the shim’s create)', () => {
   afterAll(() => harness.cleanup());
 
   test('the spare becomes the container: runcc state, start and delete treat it as one runcc create made', async () => {
-    pool = new MonitorPool({ size: 1, memMiB: 32 });
-    const spare = await pool.take();
     const bundle = loadBundle(harness.bundle('hello', ['pooled']));
+    // A spare spawned where this spec puts its monitor (spareFits: namespaces match exactly).
+    pool = new MonitorPool({ size: 1, memMiB: 32, namespaces: bundle.spec.linux?.namespaces });
+    const spare = await pool.take();
     const out = join(runDir, 'created.out');
     writeFileSync(out, '');
     const launched = track(await createContainer(new StateStore(harness.root), {
