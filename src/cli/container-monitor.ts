@@ -9,6 +9,7 @@ import { closeSync, writeSync } from 'node:fs';
 import { takeControllingTerminal } from '../ffi/console';
 import { closeDescriptor, duplicateOnto } from '../ffi/fd-passing';
 import { MonitorError, monitorFailure } from '../monitor/monitor-error';
+import { exitMonitor } from '../monitor/monitor-exit';
 import { DEFAULT_MEM_MIB, NetAttachment, netRingFromEnv } from '../monitor/monitor-config';
 import { LateBootConfig, PreparedVm, ReservedVm, checkKernel, prepareVm, reserveVm } from '../monitor/vm-boot';
 import { ContainerMonitorConfig, reserveFromArgs } from '../runtime/monitor-launch';
@@ -108,4 +109,4 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((status) => process.exit(status));
+main(process.argv.slice(2)).then(exitMonitor);

@@ -1,6 +1,7 @@
 // Entry of `runcc hvt` and the `runcc-hvt` binary: solo5-hvt's grammar, messages and exit codes.
 import { writeSync } from 'node:fs';
 import { hvtMain } from '../monitor/hvt-main';
+import { exitMonitor } from '../monitor/monitor-exit';
 import { SECCOMP_ENV, SECCOMP_MODES, seccompMode } from '../seccomp/seccomp-filter';
 import { RUNCC_VERSION } from './version';
 
@@ -29,5 +30,5 @@ export function runHvtCommand(argv: readonly string[], prog: string): void {
     writeStderr,
     exit: (code) => process.exit(code),
     seccomp,
-  }).then((status) => process.exit(status));
+  }).then(exitMonitor);
 }

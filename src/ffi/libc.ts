@@ -58,6 +58,8 @@ export interface Libc {
   setresgid(rgid: number, egid: number, sgid: number): number;
   setresuid(ruid: number, euid: number, suid: number): number;
   madvise(address: number, length: number, advice: number): number;
+  /** _exit(2): ends the process at once (no atexit handlers, no stdio flush). */
+  _exit(status: number): void;
   /** seccomp(2), which glibc does not wrap: `syscall(SYS_seccomp, operation, flags, args)`. */
   seccomp(operation: number, flags: number, argsAddress: number): number;
 }
@@ -118,6 +120,7 @@ export const libc: Libc = {
   setresgid: lib.func('int setresgid(uint32_t rgid, uint32_t egid, uint32_t sgid)'),
   setresuid: lib.func('int setresuid(uint32_t ruid, uint32_t euid, uint32_t suid)'),
   madvise: lib.func('int madvise(uintptr_t addr, size_t length, int advice)'),
+  _exit: lib.func('void _exit(int status)'),
   epoll_pwait2: optionalFunc('int epoll_pwait2(int epfd, uintptr_t events, int maxevents, uintptr_t timeout, uintptr_t sigmask)'),
   seccomp: (operation, flags, argsAddress) => syscall(SYS_SECCOMP, 'unsigned int', operation, 'unsigned int', flags, 'uintptr_t', argsAddress),
 };

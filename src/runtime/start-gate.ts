@@ -3,20 +3,20 @@
 // and writes one byte; `start` opens it for reading without blocking, waits for that byte, and only then unlinks
 // it. So either side may come first: a `start` that arrives before the monitor reached the gate waits for it (and
 // fails if the monitor dies meanwhile), and the monitor never opens a FIFO that `start` already removed.
-import { closeSync, constants, existsSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { constants, existsSync, openSync, unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { RuntimeError } from './runtime-error';
 import { START_FIFO } from './state-store';
 
 const OPENED = Buffer.from('0');
-const WAIT_STEP_MS = 5;
+/** How often a waiting `start` asks whether the monitor is still there. */
+const ALIVE_CHECK_MS = 10;
 
 function gatePath(stateDir: string): string {
   return join(stateDir, START_FIFO);
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Makes the closed gate (at create). */
 export function makeStartGate(stateDir: string): void {
@@ -57,33 +57,50 @@ export async function waitAtStartGate(stateDir: string): Promise<void> {
 
 /**
  * `start` side: opens the gate once the monitor is at it (`monitorAlive` is asked while waiting; a monitor that
- * died fails the start instead of hanging it), then removes the FIFO, which makes the container `running`.
+ * died fails the start instead of hanging it), then removes the FIFO, which makes the container `running`. The
+ * byte is waited for by the event loop (the FIFO's read end in a libuv pipe handle), so `start` returns as soon as
+ * the monitor has written it rather than at the next turn of a polling loop.
  */
 export async function openStartGate(stateDir: string, monitorAlive: () => boolean): Promise<void> {
   const path = gatePath(stateDir);
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new RuntimeError('cannot start an already running container');
-    throw error;
-  }
-  try {
-    const byte = Buffer.alloc(1);
-    for (;;) {
-      let got = 0;
-      try {
-        // 0: no writer has the FIFO open yet; EAGAIN: one has, and has not written yet.
-        got = readSync(fd, byte, 0, 1, null);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-      }
-      if (got === 1) break;
-      if (!monitorAlive()) throw new RuntimeError('the container exited before it started');
-      await sleep(WAIT_STEP_MS);
+  for (;;) {
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new RuntimeError('cannot start an already running container');
+      throw error;
     }
-    unlinkSync(path);
-  } finally {
-    closeSync(fd);
+    if (await byteThrough(fd, monitorAlive)) {
+      unlinkSync(path);
+      return;
+    }
+    // A writer came and went without writing: the FIFO now reads as ended on this descriptor; open it afresh.
   }
+}
+
+/**
+ * Waits on the FIFO's read end `fd` (which it closes): true once the monitor's byte arrived, false when a writer
+ * left without writing; rejects when the monitor is gone. No writer, no event: Linux reports a FIFO ended only
+ * after a writer that opened it since this open closed it again.
+ */
+function byteThrough(fd: number, monitorAlive: () => boolean): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const gate = new Socket({ fd, readable: true, writable: false });
+    let settled = false;
+    const settle = (outcome: boolean | Error): void => {
+      if (settled) return;
+      settled = true;
+      clearInterval(aliveCheck);
+      gate.destroy();
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    const aliveCheck = setInterval(() => {
+      if (!monitorAlive()) settle(new RuntimeError('the container exited before it started'));
+    }, ALIVE_CHECK_MS);
+    gate.once('data', () => settle(true));
+    gate.once('end', () => settle(false));
+    gate.once('error', (error) => settle(error));
+  });
 }

@@ -1,6 +1,6 @@
 // The start gate's handshake, both ends in one process: whichever side comes first, start returns only once the
 // monitor is through the gate, and neither side hangs when the other is gone.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeStartGate, openStartGate, startGateClosed, waitAtStartGate } from '../../../src/runtime/start-gate';
@@ -36,6 +36,20 @@ test('start first: it waits for the monitor to reach the gate, then opens it', a
   await start;
   expect(started).toBe(true);
   expect(existsSync(join(dir, 'exec.fifo'))).toBe(false);
+});
+
+test('a writer that leaves without writing does not open the gate; the monitor that comes after it does', async () => {
+  let started = false;
+  const start = openStartGate(dir, () => true).then(() => (started = true));
+  await later(30);
+  closeSync(openSync(join(dir, 'exec.fifo'), constants.O_WRONLY | constants.O_NONBLOCK));
+  await later(50);
+  expect(started).toBe(false);
+  expect(startGateClosed(dir)).toBe(true);
+  await waitAtStartGate(dir);
+  await start;
+  expect(started).toBe(true);
+  expect(startGateClosed(dir)).toBe(false);
 });
 
 test('start fails, and leaves the gate closed, when the monitor dies before reaching it', async () => {
