@@ -3,7 +3,7 @@
 // and writes one byte; `start` opens it for reading without blocking, waits for that byte, and only then unlinks
 // it. So either side may come first: a `start` that arrives before the monitor reached the gate waits for it (and
 // fails if the monitor dies meanwhile), and the monitor never opens a FIFO that `start` already removed.
-import { constants, existsSync, openSync, unlinkSync } from 'node:fs';
+import { constants, existsSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -97,10 +97,22 @@ function byteThrough(fd: number, monitorAlive: () => boolean): Promise<boolean> 
       else resolve(outcome);
     };
     const aliveCheck = setInterval(() => {
-      if (!monitorAlive()) settle(new RuntimeError('the container exited before it started'));
+      if (monitorAlive()) return;
+      // Timers run before the loop polls descriptors: a monitor that wrote its byte, ran a short guest and exited
+      // within one turn is gone, its byte still unread in the FIFO. It started.
+      settle(byteWaiting(fd) ? true : new RuntimeError('the container exited before it started'));
     }, ALIVE_CHECK_MS);
     gate.once('data', () => settle(true));
     gate.once('end', () => settle(false));
     gate.once('error', (error) => settle(error));
   });
+}
+
+/** True when the FIFO's read end `fd` (non-blocking) holds the monitor's byte; reads it. */
+function byteWaiting(fd: number): boolean {
+  try {
+    return readSync(fd, Buffer.alloc(1), 0, 1, null) === 1;
+  } catch {
+    return false; // EAGAIN: nothing written
+  }
 }

@@ -61,6 +61,21 @@ test('start fails, and leaves the gate closed, when the monitor dies before reac
   expect(startGateClosed(dir)).toBe(true);
 });
 
+test('a monitor that wrote its byte and exited before start looked is reported started, not dead', async () => {
+  const writer = openSync(join(dir, 'exec.fifo'), constants.O_RDWR);
+  try {
+    const start = openStartGate(dir, () => false);
+    require('node:fs').writeSync(writer, '0');
+    // Blocked past the alive check's period: the timer and the FIFO's readiness meet in the same turn of the loop.
+    const until = Date.now() + 50;
+    while (Date.now() < until);
+    await expect(start).resolves.toBeUndefined();
+    expect(startGateClosed(dir)).toBe(false);
+  } finally {
+    closeSync(writer);
+  }
+});
+
 test('a gate removed before the monitor reached it (a deleted container) ends the monitor with a message', async () => {
   rmSync(join(dir, 'exec.fifo'));
   await expect(waitAtStartGate(dir)).rejects.toThrow('the start gate is gone: the container was deleted before it started');
