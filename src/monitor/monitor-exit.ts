@@ -8,6 +8,7 @@
 /** Ends the process with `status`. */
 export function exitMonitor(status: number): never {
   if (process.listenerCount('exit') === 0) {
+    // Loaded here, not at the top: `runcc-hvt --help` and option errors end through this without koffi loaded.
     const { libc } = require('../ffi/libc') as typeof import('../ffi/libc');
     libc._exit(status);
   }

@@ -100,7 +100,11 @@ function byteThrough(fd: number, monitorAlive: () => boolean): Promise<boolean> 
       if (monitorAlive()) return;
       // Timers run before the loop polls descriptors: a monitor that wrote its byte, ran a short guest and exited
       // within one turn is gone, its byte still unread in the FIFO. It started.
-      settle(byteWaiting(fd) ? true : new RuntimeError('the container exited before it started'));
+      try {
+        settle(byteWaiting(fd) ? true : new RuntimeError('the container exited before it started'));
+      } catch (error) {
+        settle(error as Error);
+      }
     }, ALIVE_CHECK_MS);
     gate.once('data', () => settle(true));
     gate.once('end', () => settle(false));
@@ -112,7 +116,8 @@ function byteThrough(fd: number, monitorAlive: () => boolean): Promise<boolean> 
 function byteWaiting(fd: number): boolean {
   try {
     return readSync(fd, Buffer.alloc(1), 0, 1, null) === 1;
-  } catch {
-    return false; // EAGAIN: nothing written
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return false; // a writer has it open, nothing written
+    throw error;
   }
 }
