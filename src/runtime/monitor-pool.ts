@@ -76,6 +76,8 @@ export interface Spare {
 }
 
 const BOOT_TIMEOUT_MS = 120_000;
+/** How long after a spare is taken its replacement starts booting (a take that finds none starts one at once). */
+const REFILL_DELAY_MS = 150;
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 10_000;
 const OWN_NAMESPACES: Namespace[] = [{ type: 'network' }, { type: 'uts' }, { type: 'ipc' }];
@@ -140,7 +142,9 @@ export class MonitorPool {
     const entry = [...this.entries].find((e) => e.booted);
     if (entry) {
       this.entries.delete(entry);
-      this.fill();
+      // The replacement is a node start-up; begun at once, it would compete for the CPU with the container this
+      // spare was taken for, in its create and start (on 2 vCPUs, `ctr run --rm` of hello took 8 % longer).
+      setTimeout(() => this.fill(), REFILL_DELAY_MS);
       return Promise.resolve(this.spareOf(entry));
     }
     return new Promise((resolve, reject) => {
