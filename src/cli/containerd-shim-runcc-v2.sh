@@ -15,6 +15,7 @@ self=$(readlink -f "$0")
 dir=${self%/*}
 
 action=
+address=
 namespace=default
 id=
 bundle=
@@ -27,6 +28,7 @@ parse() {
           *namespace) namespace=$2 ;;
           *id) id=$2 ;;
           *bundle) bundle=$2 ;;
+          *address) address=$2 ;;
         esac
         shift 2
         ;;
@@ -52,6 +54,26 @@ varint() {
   vout="$vout$(printf '\\%03o' "$v")"
 }
 
+# Whether "$1.pid" names a live process, as a shared shim writes it while it takes containers ("PID STARTTIME",
+# STARTTIME being field 22 of /proc/PID/stat: writeServerPidFile in address.ts).
+named_server() {
+  [ -r "$1.pid" ] || return 1
+  read -r pid started <"$1.pid" || return 1
+  case $pid in '' | *[!0-9]*) return 1 ;; esac
+  read -r stat 2>/dev/null <"/proc/$pid/stat" || return 1
+  # The command name (field 2) may hold spaces and parentheses: the fields go on after the last ')'.
+  set -- ${stat##*) }
+  [ $# -ge 20 ] && [ "$1" != Z ] && shift 19 && [ "$1" = "$started" ]
+}
+
+# The socket of the shared shim for these runtime options (the file $1), in $socket: sharedSocketPath in address.ts.
+shared_socket() {
+  command -v sha256sum >/dev/null 2>&1 && [ -n "$address" ] || return 1
+  sum=$(sha256sum <"$1") || return 1
+  sum=$(printf '%s' "$address/$namespace/runcc-shared-${sum%% *}" | sha256sum) || return 1
+  socket=${RUNCC_SHIM_SOCKET_DIR:-/run/containerd/s}/${sum%% *}
+}
+
 nothing_left() {
   case $id in '' | *[!A-Za-z0-9_.-]* | .*) return 1 ;; esac
   case $namespace in '' | *[!A-Za-z0-9_.-]* | .*) return 1 ;; esac
@@ -64,10 +86,12 @@ nothing_left() {
   case $rootfs in *[!A-Za-z0-9_./-]*) return 1 ;; esac
   ! awk -v at="$rootfs" '$5 == at { found = 1 } END { exit !found }' /proc/self/mountinfo || return 1
   # The group's socket: gone when its server has shut down; one still there may be a live server's or a dead one's,
-  # which only a connection can tell.
+  # which only a connection can tell, unless it is a shared shim's that names itself.
   if [ -e "$bundle/address" ]; then
-    socket=$(cat "$bundle/address") || return 1
-    [ ! -e "${socket#unix://}" ] || return 1
+    # No newline at its end: read(1) says EOF but has read it.
+    read -r socket <"$bundle/address" || [ -n "$socket" ] || return 1
+    socket=${socket#unix://}
+    [ ! -e "$socket" ] || named_server "$socket" || return 1
   fi
   return 0
 }
@@ -82,10 +106,24 @@ if [ "$action" = delete ] && nothing_left; then
   exit 0
 fi
 if [ "$action" = start ] && command -v setsid >/dev/null 2>&1; then
+  # containerd's runtime options (stdin) are read twice: for the shared shim's socket name, then by node.
+  # In the bundle, which containerd made and removes; they say where the options file is, or hold a few keys.
+  options=.runtime-options
+  if ! cat >"$options"; then
+    echo "containerd-shim-runcc-v2: cannot keep the runtime options in $PWD" >&2
+    exit 1
+  fi
+  if shared_socket "$options" && [ -S "$socket" ] && named_server "$socket"; then
+    rm -f "$options"
+    printf '%s' "unix://$socket" >.address && mv -f .address address && printf '%s' "unix://$socket" && exit 0
+    echo "containerd-shim-runcc-v2: cannot write the address file in $PWD" >&2
+    exit 1
+  fi
   # One node start-up for `start`, not two: the node program started here, in a session of its own and with
   # containerd's runtime options on its stdin, finds the group's live server or becomes it, writes `address` in the
   # bundle (this directory) and says `ready` on fd 3, or says `error: …` and exits (serveAtStart in actions.ts).
-  said=$(RUNCC_SHIM_SERVE_AT_START=1 setsid -f node "$dir/containerd-shim-runcc-v2.js" "$@" 3>&1 1>/dev/null 2>/dev/null)
+  said=$(RUNCC_SHIM_SERVE_AT_START=1 setsid -f node "$dir/containerd-shim-runcc-v2.js" "$@" <"$options" 3>&1 1>/dev/null 2>/dev/null)
+  rm -f "$options"
   if [ "$said" = ready ] && [ -s address ]; then
     cat address
     exit 0

@@ -7,13 +7,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { isAlive } from '../runtime/process-identity';
-import { groupId, pathOfAddress, socketAddress, socketPath, SOCKET_DIR, writeAddressFile } from './address';
+import { groupId, pathOfAddress, sharedSocketPath, socketAddress, socketPath, SOCKET_DIR, writeAddressFile } from './address';
 import { DAEMON_READY_FD, runDaemon, tellStarter } from './daemon';
 import { ShimFlags } from './flags';
 import { encode, timestamp } from './proto/schema';
 import { unmountRootfs } from './rootfs-mounts';
 import { shimRuncRoot, shimStore } from './shim-paths';
-import { SHIM_OPTIONS_ENV, shimOptionsFromAny } from './shim-options';
+import { SHIM_OPTIONS_ENV, ShimOptions, shimOptionsFromAny } from './shim-options';
 import { runcPath } from '../runtime/runc-delegation';
 
 const READY_TIMEOUT_MS = 60_000;
@@ -44,29 +44,43 @@ function annotations(bundle: string): Record<string, string> {
 }
 
 /**
- * The group's socket for the container `start` is called for, and whether a live server answers there (its address
- * is then written in the bundle). A socket nobody answers on is a dead server's: it is removed.
+ * containerd's runtime options (stdin: an Any, or nothing) and the socket of the group they and the bundle put the
+ * container in: the shared shim's for options that say `shared_shim = 1`, else the annotations' group. Options
+ * that cannot be read still let the container join its annotations' live server (they configure a new one only).
  */
-async function groupServer(flags: ShimFlags, bundle: string): Promise<{ path: string; address: string; live: boolean }> {
-  const path = socketPath(flags.address, flags.namespace, groupId(annotations(bundle), flags.id));
+function optionsAndSocket(flags: ShimFlags, bundle: string): { options: ShimOptions | Error; path: string } {
+  const bytes = readFileSync(0);
+  let options: ShimOptions | Error;
+  try {
+    options = shimOptionsFromAny(bytes);
+  } catch (error) {
+    options = error as Error;
+  }
+  const shared = !(options instanceof Error) && options.sharedShim === 1;
+  const path = shared ? sharedSocketPath(flags.address, flags.namespace, bytes) : socketPath(flags.address, flags.namespace, groupId(annotations(bundle), flags.id));
+  return { options, path };
+}
+
+/** Whether a live server answers on the group's socket (its address is then written in the bundle). A socket nobody answers on is a dead server's: it is removed. */
+async function groupServer(path: string, bundle: string): Promise<{ address: string; live: boolean }> {
   const address = socketAddress(path);
   if (existsSync(path)) {
     if (await accepts(path)) {
       writeAddressFile(bundle, address);
-      return { path, address, live: true };
+      return { address, live: true };
     }
     rmSync(path, { force: true });
   }
-  return { path, address, live: false };
+  return { address, live: false };
 }
 
 /** Returns the address to print; throws with the text containerd shows for a failed start. */
 export async function startAction(flags: ShimFlags, entry: string): Promise<string> {
   const bundle = process.cwd();
-  const { path, address, live } = await groupServer(flags, bundle);
+  const { options, path } = optionsAndSocket(flags, bundle);
+  const { address, live } = await groupServer(path, bundle);
   if (live) return address;
-  // The runtime options (stdin: an Any, or nothing) configure the server this start makes; a bad file fails it.
-  const options = shimOptionsFromAny(readFileSync(0));
+  if (options instanceof Error) throw options;
   mkdirSync(SOCKET_DIR, { recursive: true, mode: 0o711 });
   const argv = [entry, '-namespace', flags.namespace, '-id', flags.id, '-address', flags.address, '-publish-binary', flags.publishBinary, '-socket', path];
   if (flags.debug) argv.push('-debug');
@@ -106,16 +120,14 @@ export async function startAction(flags: ShimFlags, entry: string): Promise<stri
  */
 export async function serveAtStart(flags: ShimFlags, version: string): Promise<void> {
   const bundle = process.cwd();
-  const { path, address, live } = await groupServer(flags, bundle);
+  const { options, path } = optionsAndSocket(flags, bundle);
+  const { address, live } = await groupServer(path, bundle);
   if (live) {
     tellStarter('ready');
     process.exit(0);
   }
-  let options;
-  try {
-    options = shimOptionsFromAny(readFileSync(0));
-  } catch (error) {
-    tellStarter(`error: ${(error as Error).message}`);
+  if (options instanceof Error) {
+    tellStarter(`error: ${options.message}`);
     process.exit(1);
   }
   mkdirSync(SOCKET_DIR, { recursive: true, mode: 0o711 });

@@ -1,8 +1,9 @@
 // Where a shim listens: one socket per group of containers (a pod shares one shim), named as containerd's runc shim
 // names its own, and the `address` file containerd reads back after a restart.
 import { createHash } from 'node:crypto';
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { identify } from '../runtime/process-identity';
 
 /** Annotations that put containers in one shim, first found wins: runcc's own key, runc's, then CRI's pod id. */
 export const GROUP_ANNOTATIONS = ['io.containerd.runcc.v2.group', 'io.containerd.runc.v2.group', 'io.kubernetes.cri.sandbox-id'];
@@ -19,8 +20,39 @@ export function groupId(annotations: Readonly<Record<string, string>> | undefine
 
 /** The socket path for a group: SOCKET_DIR/hex(sha256(address/namespace/group)), 81 bytes, under the 106 limit. */
 export function socketPath(containerdAddress: string, namespace: string, group: string): string {
-  const key = join(containerdAddress, namespace, group);
-  return join(SOCKET_DIR, createHash('sha256').update(key).digest('hex'));
+  return join(SOCKET_DIR, sha256(join(containerdAddress, namespace, group)));
+}
+
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/**
+ * The socket of the shared shim (`shared_shim = 1`): one per containerd, namespace and runtime options (the bytes
+ * containerd gives `start` on stdin), whatever the container's annotations. The key is plain text, not a
+ * normalised path, because the shell front (src/cli/containerd-shim-runcc-v2.sh) computes it too, with sha256sum.
+ */
+export function sharedSocketPath(containerdAddress: string, namespace: string, runtimeOptions: Buffer): string {
+  return join(SOCKET_DIR, sha256(`${containerdAddress}/${namespace}/runcc-shared-${sha256(runtimeOptions)}`));
+}
+
+/**
+ * `<socket>.pid`: "PID STARTTIME", written by a shared shim while it takes new containers. The shell front joins
+ * the server it names without starting node when that process is alive (same pid, same start time: field 22 of
+ * /proc/PID/stat); a shim about to go removes it first.
+ */
+export function serverPidFile(socket: string): string {
+  return `${socket}.pid`;
+}
+
+export function writeServerPidFile(socket: string): void {
+  const self = identify(process.pid);
+  if (!self) return;
+  const temp = `${serverPidFile(socket)}.${process.pid}`;
+  writeFileSync(temp, `${self.pid} ${self.startTime}\n`, { mode: 0o600 });
+  renameSync(temp, serverPidFile(socket));
+}
+
+export function removeServerPidFile(socket: string): void {
+  rmSync(serverPidFile(socket), { force: true });
 }
 
 export function socketAddress(path: string): string {

@@ -205,6 +205,8 @@ export async function runcRunner(root: string, id: string, bundle: Bundle, stdio
 
 /** CRI's annotation for what a container is in its pod. */
 export const CONTAINER_TYPE_ANNOTATION = 'io.kubernetes.cri.container-type';
+/** CRI's pod id on each of the pod's containers, the sandbox's own included. */
+export const SANDBOX_ID_ANNOTATION = 'io.kubernetes.cri.sandbox-id';
 
 /**
  * The spec's namespace paths as they must be for a pod whose sandbox has no process: CRI names the sandbox's by its

@@ -11,12 +11,18 @@ export interface ShimOptions {
   monitorPoolMemMiB?: number;
   /** 1: each pod sandbox gets a spare in its network namespace, for its first unikernel container; 0: none. */
   podSpare: number;
+  /**
+   * 1: every container of a containerd namespace started with these options is served by one shim, which stays
+   * `sharedShimIdleS` seconds after its last container (its pool booted) instead of exiting at that Shutdown.
+   */
+  sharedShim: number;
+  sharedShimIdleS: number;
 }
 
 /** How `start` hands the options to the server it spawns. */
 export const SHIM_OPTIONS_ENV = 'RUNCC_SHIM_OPTIONS';
 
-export const DEFAULT_SHIM_OPTIONS: ShimOptions = { monitorPoolSize: 0, podSpare: 1 };
+export const DEFAULT_SHIM_OPTIONS: ShimOptions = { monitorPoolSize: 0, podSpare: 1, sharedShim: 0, sharedShimIdleS: 300 };
 
 const KEYS: Record<string, keyof ShimOptions> = {
   monitor_pool_size: 'monitorPoolSize',
@@ -25,9 +31,14 @@ const KEYS: Record<string, keyof ShimOptions> = {
   MonitorPoolMemMiB: 'monitorPoolMemMiB',
   pod_spare: 'podSpare',
   PodSpare: 'podSpare',
+  shared_shim: 'sharedShim',
+  SharedShim: 'sharedShim',
+  shared_shim_idle_s: 'sharedShimIdleS',
+  SharedShimIdleS: 'sharedShimIdleS',
 };
 
 const MAX_POOL = 64;
+const MAX_IDLE_S = 24 * 3600;
 
 export class ShimOptionsError extends Error {}
 
@@ -44,6 +55,8 @@ export function parseShimOptions(text: string, where: string): ShimOptions {
   });
   if (options.monitorPoolSize > MAX_POOL) throw new ShimOptionsError(`${where}: monitor_pool_size = ${options.monitorPoolSize}: at most ${MAX_POOL}`);
   if (options.podSpare > 1) throw new ShimOptionsError(`${where}: pod_spare = ${options.podSpare}: 0 or 1`);
+  if (options.sharedShim > 1) throw new ShimOptionsError(`${where}: shared_shim = ${options.sharedShim}: 0 or 1`);
+  if (options.sharedShimIdleS < 1 || options.sharedShimIdleS > MAX_IDLE_S) throw new ShimOptionsError(`${where}: shared_shim_idle_s = ${options.sharedShimIdleS}: from 1 to ${MAX_IDLE_S}`);
   if (options.monitorPoolMemMiB !== undefined && options.monitorPoolMemMiB < 2) throw new ShimOptionsError(`${where}: monitor_pool_mem_mib must be at least 2`);
   return options;
 }

@@ -14,7 +14,7 @@ import { METRICS_V2_TYPE, cgroupV2Metrics, oomKills } from './cgroup-metrics';
 import { EventPublisher } from './publisher';
 import { Timestamp, packAny, timestamp } from './proto/schema';
 import { Mount, mountRootfs, unmountRootfs } from './rootfs-mounts';
-import { CONTAINER_TYPE_ANNOTATION, Runner, TaskStatus, podNamespaces, podSandboxRunner, runcRunner, unikernelRunner } from './runners';
+import { CONTAINER_TYPE_ANNOTATION, Runner, SANDBOX_ID_ANNOTATION, TaskStatus, podNamespaces, podSandboxRunner, runcRunner, unikernelRunner } from './runners';
 import { FifoReaders, openStdio } from './stdio';
 import { ShimTerminal, openTerminal } from './terminal';
 import { Method, typedMethod } from './ttrpc/server';
@@ -25,6 +25,8 @@ export const TASK_SERVICE = 'containerd.task.v2.Task';
 const Status = TaskStatus;
 /** How long a terminal task's exit waits for its output to reach the stdout FIFO (runc's shim: 2 s at delete). */
 const OUTPUT_DRAIN_MS = 2000;
+/** Deleted containers whose exit a late Wait may still ask for. */
+const GONE_KEPT = 256;
 
 interface Exit {
   status: number;
@@ -60,6 +62,8 @@ export interface TaskServiceOptions {
   monitors: MonitorSource;
   /** Called when Shutdown finds no task left: the server goes. */
   shutdown: () => void;
+  /** A task was created from this bundle (a shared shim's log follows the newest container). */
+  created?: (bundle: string) => void;
   log: (line: string) => void;
   version: string;
 }
@@ -207,6 +211,7 @@ export class TaskService {
     };
     this.tasks.set(id, task);
     this.gone.delete(id);
+    this.options.created?.(request.bundle);
     this.options.publisher.publish('/tasks/create', 'containerd.events.TaskCreate', {
       container_id: id,
       bundle: request.bundle,
@@ -220,10 +225,13 @@ export class TaskService {
 
   /**
    * A container of a pod whose sandbox this shim holds: its namespace paths name the shim's pid (CRI's sandbox pid);
-   * they are mapped to the sandbox's and written back, so that runcc and runc read the same config.json.
+   * they are mapped to the sandbox's and written back, so that runcc and runc read the same config.json. The sandbox
+   * is the one its CRI annotation names (a shared shim serves several pods), else the shim's only one.
    */
   private joinPod(bundle: Bundle): void {
-    const sandbox = [...this.tasks.values()].find((t) => t.runner.kind === 'pod-sandbox');
+    const sandboxId = bundle.spec.annotations?.[SANDBOX_ID_ANNOTATION];
+    const sandboxes = [...this.tasks.values()].filter((t) => t.runner.kind === 'pod-sandbox');
+    const sandbox = sandboxId ? sandboxes.find((t) => t.id === sandboxId) : sandboxes.length === 1 ? sandboxes[0] : undefined;
     if (podNamespaces(bundle, sandbox?.netns)) writeFileSync(join(bundle.path, 'config.json'), JSON.stringify(bundle.spec));
   }
 
@@ -316,6 +324,8 @@ export class TaskService {
     const exit = task.exit ?? { status: 128 + 9, at: new Date() };
     this.tasks.delete(task.id);
     this.gone.set(task.id, { ...exit, pid: task.pid });
+    // A shared shim lives through many containers: the oldest deleted ones are forgotten (Map order is insertion).
+    if (this.gone.size > GONE_KEPT) this.gone.delete(this.gone.keys().next().value as string);
     this.options.publisher.publish('/tasks/delete', 'containerd.events.TaskDelete', {
       container_id: task.id,
       pid: task.pid,

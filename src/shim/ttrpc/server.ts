@@ -50,8 +50,14 @@ export class TtrpcServer {
     return this.sockets.size;
   }
 
+  /** No new connections; those open go on. Closing the listener unlinks a unix socket's path. */
+  stopListening(): void {
+    if (this.net.listening) this.net.close();
+  }
+
   close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
+    if (!this.net.listening) return Promise.resolve();
     return new Promise((resolve) => this.net.close(() => resolve()));
   }
 

@@ -6,10 +6,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Server, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { decode } from '../../../src/shim/proto/schema';
 import { SHIM_STATE_ROOT, shimRuncRoot, shimStore } from '../../../src/shim/shim-paths';
-import { SOCKET_DIR } from '../../../src/shim/address';
+import { SOCKET_DIR, sharedSocketPath } from '../../../src/shim/address';
 
 const FRONT = join(__dirname, '../../../src/cli/containerd-shim-runcc-v2.sh');
 /**
@@ -137,4 +138,68 @@ test('start: one node process, in a session of its own with containerd\'s stdin,
 test('start: the server\'s error, or its silence, is the front\'s message and status 1', () => {
   expect(start('error: runtime options: cannot read /x: ENOENT')).toEqual({ status: 1, stdout: '', stderr: 'containerd-shim-runcc-v2: runtime options: cannot read /x: ENOENT\n' });
   expect(start('')).toEqual({ status: 1, stdout: '', stderr: 'containerd-shim-runcc-v2: the shim exited before it listened\n' });
+});
+
+describe('a shared shim (shared_shim = 1) that names itself in <socket>.pid', () => {
+  const options = Buffer.from('runtime options');
+  let socketDir: string;
+  let server: Server | undefined;
+  beforeEach(() => {
+    socketDir = join(dir, 's');
+    mkdirSync(socketDir);
+    env = { ...env, RUNCC_SHIM_SOCKET_DIR: socketDir };
+  });
+  afterEach(() => server?.close());
+
+  /** A listening socket where the shared shim for `options` listens, and its pid file naming `pid` (this process by default). */
+  async function sharedServer(pidLine?: string): Promise<string> {
+    const path = join(socketDir, basename(sharedSocketPath('/run/containerd/containerd.sock', 'default', options)));
+    server = await new Promise((resolve) => {
+      const s = createServer().listen(path, () => resolve(s));
+    });
+    const self = readFileSync('/proc/self/stat', 'utf8');
+    const startTime = self.slice(self.lastIndexOf(')') + 2).split(' ')[19];
+    writeFileSync(`${path}.pid`, pidLine ?? `${process.pid} ${startTime}\n`);
+    return path;
+  }
+
+  test('its socket is where the node side puts it (the front and address.ts hash the same key)', () => {
+    expect(readFileSync(FRONT, 'utf8')).toContain('${RUNCC_SHIM_SOCKET_DIR:-/run/containerd/s}');
+    const key = `/run/containerd/containerd.sock/default/runcc-shared-${createHash('sha256').update(options).digest('hex')}`;
+    expect(sharedSocketPath('/run/containerd/containerd.sock', 'default', options)).toBe(join(SOCKET_DIR, createHash('sha256').update(key).digest('hex')));
+  });
+
+  test('start joins it with no node: the address printed and written in the bundle, the options file gone', async () => {
+    const path = await sharedServer();
+    expect(start()).toEqual({ status: 0, stdout: `unix://${path}`, stderr: '' });
+    expect(existsSync(ran)).toBe(false);
+    expect(readFileSync(join(bundle, 'address'), 'utf8')).toBe(`unix://${path}`);
+    expect(existsSync(join(bundle, '.runtime-options'))).toBe(false);
+  });
+
+  test('other runtime options, a pid file naming a process that is not the one that wrote it, or none: node, with the options on stdin', async () => {
+    const path = await sharedServer();
+    const other = spawnSync(front, ['-namespace', 'default', '-address', '/run/containerd/containerd.sock', '-id', 'web-1', 'start'], { env, cwd: bundle, input: 'other options', encoding: 'utf8' });
+    expect(other.stdout).toBe('unix:///run/containerd/s/0123');
+    expect(JSON.parse(readFileSync(`${ran}.start`, 'utf8')).stdin).toBe('other options');
+    for (const line of [`${process.pid} 1\n`, `x y\n`]) {
+      rmSync(ran, { force: true });
+      writeFileSync(`${path}.pid`, line);
+      expect(start().stdout).toBe('unix:///run/containerd/s/0123');
+      expect(JSON.parse(readFileSync(`${ran}.start`, 'utf8')).stdin).toBe('runtime options');
+    }
+    rmSync(`${path}.pid`);
+    rmSync(ran);
+    start();
+    expect(existsSync(ran)).toBe(true);
+    expect(existsSync(join(bundle, '.runtime-options'))).toBe(false);
+  });
+
+  test('delete: a container whose address is a named shared shim left nothing, with no node', async () => {
+    const path = await sharedServer();
+    writeFileSync(join(bundle, 'address'), `unix://${path}`);
+    expect(del().nodeRan).toBeUndefined();
+    writeFileSync(`${path}.pid`, `${process.pid} 1\n`);
+    expect(del().nodeRan).toBeDefined();
+  });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { groupId, socketPath } from '../../../src/shim/address';
 import { parseShimFlags } from '../../../src/shim/flags';
 import { monitorSource } from '../../../src/shim/monitor-source';
+import { DEFAULT_SHIM_OPTIONS } from '../../../src/shim/shim-options';
 import { decode, encode } from '../../../src/shim/proto/schema';
 import { EventPublisher } from '../../../src/shim/publisher';
 import { StateStore } from '../../../src/runtime/state-store';
@@ -38,7 +39,7 @@ describe('the Task service', () => {
       store: new StateStore(join(dir, 'state')),
       runcRoot: join(dir, 'runc'),
       publisher: new EventPublisher(undefined, 'k8s.io', () => {}),
-      monitors: monitorSource({ monitorPoolSize: 0, podSpare: 0 }),
+      monitors: monitorSource({ ...DEFAULT_SHIM_OPTIONS, podSpare: 0 }),
       shutdown: () => shutdowns++,
       log: () => {},
       version: 'test',
