@@ -102,6 +102,18 @@ export async function restartContainerd(): Promise<void> {
   writeFileSync(env.pids, JSON.stringify(pids));
 }
 
+/** A third CRI handler, runcc-shared: runcc's shim with shared_shim = 1 (docs/containerd.md shows the same block). */
+function sharedShimHandler(): string {
+  const handler = 'plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runcc-shared';
+  return `
+[${handler}]
+  runtime_type = "io.containerd.runcc.v2"
+  [${handler}.options]
+    TypeUrl = "io.containerd.runcc.v2.options"
+    ConfigPath = "${env.sharedShimOptions}"
+`;
+}
+
 export async function startEngines(): Promise<void> {
   for (const [path, pkg] of Object.entries(PACKAGES)) {
     if (!existsSync(path)) throw new Error(`${path} is missing: the engine tests need the Debian package ${pkg} (bash .ci/run installs it)`);
@@ -113,7 +125,8 @@ export async function startEngines(): Promise<void> {
   writeFileSync(env.shim, `#!/bin/sh\nPATH="${dirname(process.execPath)}:$PATH" exec "${join(env.repo, 'dist/cli/containerd-shim-runcc-v2')}" "$@"\n`);
   chmodSync(env.shim, 0o755);
   // Both handlers, by the same code as `runcc install --containerd --shim`: runcc (runc's shim) and runcc-shim.
-  writeFileSync(env.containerdConfig, containerdConfigWithRunccShim(containerdConfigWithRuncc(containerdBaseConfig(), env.runcc).text).text);
+  writeFileSync(env.containerdConfig, containerdConfigWithRunccShim(containerdConfigWithRuncc(containerdBaseConfig(), env.runcc).text).text + sharedShimHandler());
+  writeFileSync(env.sharedShimOptions, 'shared_shim = 1\nshared_shim_idle_s = 600\n');
   writeFileSync(join(env.cniConfDir, '10-runcc-test.conflist'), cniConfig());
   writeFileSync(env.dockerConfig, dockerConfigWithRuncc(undefined, env.runcc).text);
 

@@ -1,11 +1,11 @@
 // containerd 1.6 driving runcc's own runtime shim v2 (`--runtime io.containerd.runcc.v2`), for real: the shim binary
 // found on containerd's PATH, ttrpc between them, events back to containerd, the guest in KVM.
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { socketPath } from '../../src/shim/address';
+import { SOCKET_DIR, socketPath } from '../../src/shim/address';
 import { restartContainerd } from '../../scripts/engines/engine-daemons';
 import { buildImage, ctr, env, ok, run, runccContainers, waitUntil } from '../../scripts/engines/engine-tools';
 
@@ -182,6 +182,74 @@ test('with monitor_pool_size = 1 (runtime options), a create takes a monitor tha
   }
   // The last Shutdown closes the pool: its spare is killed and reaped with the shim.
   await expectNothingLeft(['shim-pool-1', 'shim-pool-2']);
+  expect(run(['pgrep', '-f', 'container-monitor']).stdout).toBe('');
+});
+
+/** The shared shims that take containers now: their sockets, and the pids their pid files (beside them) name. */
+function sharedShims(): { socket: string; pid: number }[] {
+  return (existsSync(SOCKET_DIR) ? readdirSync(SOCKET_DIR) : [])
+    .filter((name) => name.endsWith('.pid'))
+    .map((name) => ({ socket: join(SOCKET_DIR, name.slice(0, -'.pid'.length)), pid: Number(readFileSync(join(SOCKET_DIR, name), 'utf8').split(' ')[0]) }));
+}
+const sharedShimPids = (): number[] => sharedShims().map((shim) => shim.pid);
+
+const startTimeOf = (pid: number): string | undefined => (existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19] : undefined);
+
+/** The shim's children that are no task: its booted spares (a spare holds its VM's vCPU once booted). */
+function bootedSpares(shim: number, tasks: number[] = []): number[] {
+  return run(['pgrep', '-P', String(shim)]).stdout.split('\n').filter(Boolean).map(Number).filter((pid) => !tasks.includes(pid)).filter((pid) => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('anon_inode:kvm-vcpu');
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return false;
+    }
+  });
+}
+
+test('shared_shim = 1: one shim for the containers of these options, staying after the last with a booted spare the next container takes; it goes on SIGTERM, or after its stay', async () => {
+  const config = join(work, 'runcc-shared.toml');
+  writeFileSync(config, 'shared_shim = 1\nmonitor_pool_size = 1\nmonitor_pool_mem_mib = 64\nshared_shim_idle_s = 600\n');
+  const shared = (id: string): string[] => ['--runtime', RUNTIME, '--runtime-config-path', config, '--log-uri', `file://${join(work, `${id}.log`)}`];
+  expect(ctr('run', '--rm', '--runtime', RUNTIME, '--runtime-config-path', config, 'docker.io/runcc-test/hello:shim', 'shared-1')).toMatchObject({
+    status: 0,
+    stdout: "Hello from a runcc unikernel!\nCommand line: 'from the shim'\n",
+  });
+  // Its task is gone, and containerd sent Shutdown: the shim stays, named in its pid file, one process.
+  const [{ pid: shim, socket }] = sharedShims();
+  expect({ shims: shimProcesses().map(Number), named: sharedShimPids() }).toEqual({ shims: [shim], named: [shim] });
+  const shimStart = startTimeOf(shim);
+  await waitUntil('a booted spare', () => bootedSpares(shim).length === 1, 60_000 * env.slowdown);
+  const [spare] = bootedSpares(shim);
+  const spareStart = startTimeOf(spare);
+  // The next container: the same shim (no server started), and its monitor is that spare, which existed before.
+  ok([env.ctr, '--address', env.containerdSocket, 'run', '-d', ...shared('shared-2'), 'docker.io/runcc-test/sleeper:shim', 'shared-2']);
+  expect({ monitor: taskPid('shared-2'), start: startTimeOf(spare), shims: shimProcesses().map(Number), shimStart: startTimeOf(shim) }).toEqual({ monitor: spare, start: spareStart, shims: [shim], shimStart });
+  expect(run(['cat', `/proc/${spare}/cgroup`]).stdout).toContain('/default/shared-2');
+  // Other options: another shim (a shim is configured once, by the first container's options).
+  const other = join(work, 'runcc-shared-other.toml');
+  writeFileSync(other, 'shared_shim = 1\nshared_shim_idle_s = 1\n');
+  expect(ctr('run', '--rm', '--runtime', RUNTIME, '--runtime-config-path', other, 'docker.io/runcc-test/exitcode:shim', 'shared-3', '/unikernel/exitcode.hvt', '3')).toMatchObject({ status: 3, stdout: 'exiting with status 3\n' });
+  const otherSocket = sharedShims().find((named) => named.pid !== shim)?.socket;
+  expect(otherSocket).toBeDefined();
+  // That one's stay is a second, then a grace with no connection (5 s): it goes by itself, leaving its socket and pid file gone.
+  await waitUntil('the short-stay shim to go', () => shimProcesses().length === 1, 30_000 * env.slowdown);
+  expect({ named: sharedShimPids(), shims: shimProcesses().map(Number), socket: existsSync(otherSocket!) }).toEqual({ named: [shim], shims: [shim], socket: false });
+  ctr('task', 'kill', '-s', 'SIGKILL', 'shared-2');
+  await waitUntil('shared-2 to stop', () => /shared-2\s+\d+\s+STOPPED/.test(ctr('task', 'ls').stdout), 30_000 * env.slowdown);
+  ok([env.ctr, '--address', env.containerdSocket, 'task', 'delete', 'shared-2']);
+  ok([env.ctr, '--address', env.containerdSocket, 'container', 'rm', 'shared-2']);
+  expect(shimProcesses().map(Number)).toEqual([shim]);
+  await waitUntil('the pool to refill', () => bootedSpares(shim).length === 1, 60_000 * env.slowdown);
+  // SIGTERM (systemd stopping the host, say): the shim goes at once with its spare, leaving nothing.
+  process.kill(shim, 'SIGTERM');
+  await expectNothingLeft(['shared-1', 'shared-2', 'shared-3']);
+  expect({ named: sharedShimPids(), socket: existsSync(socket) }).toEqual({ named: [], socket: false });
   expect(run(['pgrep', '-f', 'container-monitor']).stdout).toBe('');
 });
 

@@ -134,3 +134,49 @@ test('a pod on runcc-shim: one shim, no pause process, a unikernel pinged at the
   expect(readFileSync('/proc/net/dev', 'utf8')).not.toMatch(/rcc[0-9a-f]{8}n\d/);
   for (const id of [podSandboxId, containerId, sidecarId]) expect(existsSync(join(env.dir, 'containerd/state/io.containerd.runtime.v2.task/k8s.io', id))).toBe(false);
 });
+
+test('two pods on runcc-shared (shared_shim = 1): one shim for both, each unikernel in its own pod\'s network namespace at its pod IP; the shim stays after them', async () => {
+  const pods = [];
+  for (const name of ['shared-a', 'shared-b']) {
+    const logDirectory = join(env.dir, `pods/${name}`);
+    mkdirSync(logDirectory, { recursive: true });
+    const sandboxConfig = { metadata: { name, uid: `pod-uid-${name}`, namespace: 'default', attempt: 0 }, hostname: name, logDirectory, linux: {} };
+    const { podSandboxId } = await cri.call('RunPodSandbox', { config: sandboxConfig, runtimeHandler: 'runcc-shared' });
+    const podIp: string = (await cri.call('PodSandboxStatus', { podSandboxId })).status.network.ip;
+    const { containerId } = await cri.call('CreateContainer', {
+      podSandboxId,
+      config: { metadata: { name: 'responder', attempt: 0 }, image: { image: 'runcc.test/net-responder:shim' }, logPath: 'responder.log', linux: {} },
+      sandboxConfig,
+    });
+    await cri.call('StartContainer', { containerId });
+    pods.push({ podSandboxId, containerId, podIp, log: join(logDirectory, 'responder.log') });
+  }
+  // One shim process serves both pods, and is both sandboxes' task (no pause process).
+  const shims = shimPids();
+  expect(shims).toHaveLength(1);
+  expect(pods.map((pod) => taskPid(pod.podSandboxId))).toEqual([shims[0], shims[0]]);
+  expect(run(['pgrep', '-f', '/unikernel/pause']).stdout).toBe('');
+  const netns = pods.map((pod) => statSync(`/proc/${taskPid(pod.containerId)}/ns/net`).ino);
+  expect(new Set([...netns, statSync('/proc/self/ns/net').ino]).size).toBe(3);
+  expect(pods[0].podIp).not.toBe(pods[1].podIp);
+  for (const pod of pods) {
+    await waitUntil('the guest to be ready', () => existsSync(pod.log) && readFileSync(pod.log, 'utf8').includes('ready'), 60_000 * env.slowdown);
+    // The guest configured the address of its own pod, and answers there.
+    expect(readFileSync(pod.log, 'utf8')).toContain(`address ${pod.podIp}\n`);
+    expect(ping(pod.podIp, 3)).toBe(3);
+  }
+  for (const pod of pods) {
+    await cri.call('StopContainer', { containerId: pod.containerId, timeout: 10 });
+    await cri.call('RemoveContainer', { containerId: pod.containerId });
+    await cri.call('StopPodSandbox', { podSandboxId: pod.podSandboxId });
+    await cri.call('RemovePodSandbox', { podSandboxId: pod.podSandboxId });
+  }
+  // Both pods are gone: the shim stays (shared_shim_idle_s), holding nothing of theirs; SIGTERM ends it.
+  expect(shimPids()).toEqual(shims);
+  expect(existsSync(shimRoot) ? readdirSync(shimRoot) : []).toEqual([]);
+  process.kill(shims[0], 'SIGTERM');
+  await waitUntil('the shim to exit', () => shimPids().length === 0, 20_000 * env.slowdown);
+  expect(ok(['/usr/sbin/runc', '--root', runcRoot, 'list', '-q']).trim()).toBe('');
+  expect(readFileSync('/proc/net/dev', 'utf8')).not.toMatch(/rcc[0-9a-f]{8}n\d/);
+  expect(run(['pgrep', '-f', 'container-monitor']).stdout).toBe('');
+});
