@@ -4,15 +4,18 @@
 //   - `docker run --rm --runtime=runcc` of hello vs `docker run --rm` (runc) of a static Linux hello: ≤ 1.2×
 //   - `docker stop` of a running unikernel (time, asleep in POLL for an hour; spin where this KVM cannot run time,
 //     as a paravirtual one cannot) vs of a Linux process that exits on SIGTERM: ≤ 1.2×
-//   - `ctr run --rm` of hello through runcc's shim (io.containerd.runcc.v2), and through containerd's runc shim
-//     calling runcc, vs runc's static Linux hello: the shim at or below runc's time
+//   - `ctr run --rm` of hello through runcc's shim (io.containerd.runcc.v2; a shim per container, and the shared
+//     shim with one spare), and through containerd's runc shim calling runcc, vs runc's static Linux hello: the shim
+//     at or below runc's time
 //   - a CRI pod started until its container is RUNNING (RunPodSandbox, CreateContainer, StartContainer, as kubelet
-//     calls them): handler runcc-shim with the running unikernel vs handler runc with pause + a static Linux process:
-//     at or below runc's time; and, in the runcc pod, the shim's and the guest monitor's USS/PSS
+//     calls them): handlers runcc-shim and runcc-shared with the running unikernel vs handler runc with pause + a
+//     static Linux process: at or below runc's time; and, in the runcc-shim pod, the shim's and the guest monitor's
+//     USS/PSS
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage as buildImageFromFile } from '../../src/image/image-build';
+import { SOCKET_DIR } from '../../src/shim/address';
 import { startEngines, stopEngines } from '../engines/engine-daemons';
 import { buildImage, ctr, docker, env, ok, unikernel } from '../engines/engine-tools';
 import { CriClient } from '../engines/cri/cri-client';
@@ -51,6 +54,51 @@ async function linuxImages(work: string): Promise<string[]> {
     images.push(output);
   }
   return images;
+}
+
+/** The shared shims' pids, from the pid files they keep beside their sockets. */
+function sharedShims(): number[] {
+  return (existsSync(SOCKET_DIR) ? readdirSync(SOCKET_DIR) : [])
+    .filter((name) => name.endsWith('.pid'))
+    .map((name) => Number(readFileSync(join(SOCKET_DIR, name), 'utf8').split(' ')[0]));
+}
+
+/** Whether `pid` holds a vCPU: a spare has made its VM and vCPU near the end of its boot. */
+function holdsVcpu(pid: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('anon_inode:kvm-vcpu');
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** Until every shared shim's child monitors (its pool) have booted, so that their boot weighs on no timed run. */
+async function sparesBooted(): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const children = sharedShims().flatMap((pid) => spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean));
+    if (children.length > 0 && children.every(holdsVcpu)) {
+      await new Promise((resolve) => setTimeout(resolve, 200 * env.slowdown));
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100 * env.slowdown));
+  }
+}
+
+/** The shared shims stay after their last container: the bench ends them (SIGTERM, their own clean exit). */
+function stopSharedShims(): void {
+  for (const pid of sharedShims()) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // gone already
+    }
+  }
 }
 
 const running = (name: string): boolean => docker('inspect', '-f', '{{.State.Running}}', name).stdout.trim() === 'true';
@@ -139,8 +187,12 @@ export async function engineRows(): Promise<{ rows: TargetRow[]; figures: Record
     const shimPss: number[] = [];
     const monitorUss: number[] = [];
     const monitorPss: number[] = [];
-    const samples: Record<string, number[]> = { dockerRunRuncc: [], dockerRunRunc: [], dockerStopRuncc: [], dockerStopRunc: [], ctrRunShim: [], ctrRunRuncc: [], ctrRunRunc: [], podShim: [], podRunc: [] };
+    const samples: Record<string, number[]> = { dockerRunRuncc: [], dockerRunRunc: [], dockerStopRuncc: [], dockerStopRunc: [], ctrRunShim: [], ctrRunShared: [], ctrRunRuncc: [], ctrRunRunc: [], podShim: [], podShared: [], podRunc: [] };
     let podError: string | undefined;
+    // The shared shim (one per namespace and options, staying after its last container with a booted spare).
+    const sharedConfig = join(work, 'runcc-shared.toml');
+    writeFileSync(sharedConfig, 'shared_shim = 1\nmonitor_pool_size = 1\nmonitor_pool_mem_mib = 32\n');
+    const shared = ['--runtime', 'io.containerd.runcc.v2', '--runtime-config-path', sharedConfig];
     // Round 0 warms the page cache, the code cache and the daemons; it is not counted.
     for (let round = 0; round <= RUNS; round++) {
       const keep = (name: string, ms: number): void => {
@@ -154,6 +206,9 @@ export async function engineRows(): Promise<{ rows: TargetRow[]; figures: Record
       }
       if (ONLY.has('ctr')) {
         keep('ctrRunShim', timed(() => ctr('run', '--rm', '--runtime', 'io.containerd.runcc.v2', `docker.io/${RUNCC_HELLO}`, `bench-ctr-shim-${round}`), 'ctr run runcc shim hello'));
+        keep('ctrRunShared', timed(() => ctr('run', '--rm', ...shared, `docker.io/${RUNCC_HELLO}`, `bench-ctr-shared-${round}`), 'ctr run runcc shared shim hello'));
+        // Its pool refills after the create; the next timed run waits for that boot, as a machine between runs would.
+        await sparesBooted();
         keep('ctrRunRuncc', timed(() => ctr('run', '--rm', '--runc-binary', env.runcc, `docker.io/${RUNCC_HELLO}`, `bench-ctr-runcc-${round}`), 'ctr run runcc hello'));
         keep('ctrRunRunc', timed(() => ctr('run', '--rm', `docker.io/${LINUX_HELLO}`, `bench-ctr-runc-${round}`), 'ctr run runc hello'));
       }
@@ -163,6 +218,7 @@ export async function engineRows(): Promise<{ rows: TargetRow[]; figures: Record
       try {
         pod = await podStart(cri, 'runcc-shim', RUNCC_RUNNING, `bench-pod-shim-${round}`);
         keep('podShim', pod.ms);
+        keep('podShared', (await podStart(cri, 'runcc-shared', RUNCC_RUNNING, `bench-pod-shared-${round}`)).ms);
         keep('podRunc', (await podStart(cri, 'runc', LINUX_PAUSE, `bench-pod-runc-${round}`)).ms);
       } catch (error) {
         podError = (error as Error).message;
@@ -176,17 +232,23 @@ export async function engineRows(): Promise<{ rows: TargetRow[]; figures: Record
       }
     }
     cri.close();
+    stopSharedShims();
     const ms = Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
     const pair = (a: number, b: number): string => `${a.toFixed(0)} ms / ${b.toFixed(0)} ms`;
     const podTarget = `CRI pod start to RUNNING: runcc-shim (no pause, ${guest.kernel}) / runc (pause + static Linux process)`;
+    const podSharedTarget = `CRI pod start to RUNNING: runcc-shared (shared_shim = 1, no pause, ${guest.kernel}) / runc (pause + static Linux process)`;
     const all: [string, TargetRow][] = [
       ['docker', { target: '`docker run --rm --runtime=runcc` hello / `docker run --rm` (runc) static Linux hello', measured: pair(ms.dockerRunRuncc, ms.dockerRunRunc), ratio: ms.dockerRunRuncc / ms.dockerRunRunc, limit: 1.2, unit: 'ratio' }],
       ['docker', { target: `\`docker stop\` of a running unikernel (${guest.kernel}) / of a Linux process that exits on SIGTERM`, measured: pair(ms.dockerStopRuncc, ms.dockerStopRunc), ratio: ms.dockerStopRuncc / ms.dockerStopRunc, limit: 1.2, unit: 'ratio' }],
       ['ctr', { target: '`ctr run --rm` hello: runcc\'s shim (io.containerd.runcc.v2) / runc static Linux hello', measured: pair(ms.ctrRunShim, ms.ctrRunRunc), ratio: ms.ctrRunShim / ms.ctrRunRunc, limit: 1.0, unit: 'ratio' }],
+      ['ctr', { target: '`ctr run --rm` hello: runcc\'s shared shim (shared_shim = 1, one spare) / runc static Linux hello', measured: pair(ms.ctrRunShared, ms.ctrRunRunc), ratio: ms.ctrRunShared / ms.ctrRunRunc, limit: 1.0, unit: 'ratio' }],
       ['ctr', { target: '`ctr run --rm` hello: runcc behind the runc shim / runc static Linux hello', measured: pair(ms.ctrRunRuncc, ms.ctrRunRunc), ratio: ms.ctrRunRuncc / ms.ctrRunRunc, limit: 1.0, unit: 'ratio' }],
       ['cri', podError
         ? { target: podTarget, measured: `not measured: ${podError}`, ratio: undefined, limit: 1.0, unit: 'ratio' }
         : { target: podTarget, measured: pair(ms.podShim, ms.podRunc), ratio: ms.podShim / ms.podRunc, limit: 1.0, unit: 'ratio' }],
+      ['cri', podError
+        ? { target: podSharedTarget, measured: `not measured: ${podError}`, ratio: undefined, limit: 1.0, unit: 'ratio' }
+        : { target: podSharedTarget, measured: pair(ms.podShared, ms.podRunc), ratio: ms.podShared / ms.podRunc, limit: 1.0, unit: 'ratio' }],
     ];
     const rows = all.filter(([group]) => ONLY.has(group)).map(([, row]) => row);
     const mib = (values: number[]): string => `${(median(values) / MiB).toFixed(1)} MiB`;
