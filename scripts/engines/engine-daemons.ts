@@ -4,7 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { containerdConfigWithRuncc, containerdConfigWithRunccShim } from '../../src/install/containerd-config';
+import { containerdConfigWithRuncc, containerdConfigWithRunccShared, containerdConfigWithRunccShim } from '../../src/install/containerd-config';
 import { dockerConfigWithRuncc } from '../../src/install/docker-daemon-config';
 import env from './engine-env';
 
@@ -102,18 +102,6 @@ export async function restartContainerd(): Promise<void> {
   writeFileSync(env.pids, JSON.stringify(pids));
 }
 
-/** A third CRI handler, runcc-shared: runcc's shim with shared_shim = 1 (docs/containerd.md shows the same block). */
-function sharedShimHandler(): string {
-  const handler = 'plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runcc-shared';
-  return `
-[${handler}]
-  runtime_type = "io.containerd.runcc.v2"
-  [${handler}.options]
-    TypeUrl = "io.containerd.runcc.v2.options"
-    ConfigPath = "${env.sharedShimOptions}"
-`;
-}
-
 export async function startEngines(): Promise<void> {
   for (const [path, pkg] of Object.entries(PACKAGES)) {
     if (!existsSync(path)) throw new Error(`${path} is missing: the engine tests need the Debian package ${pkg} (bash .ci/run installs it)`);
@@ -124,8 +112,9 @@ export async function startEngines(): Promise<void> {
   // The shim's executable as npm installs it, with this node first on its PATH.
   writeFileSync(env.shim, `#!/bin/sh\nPATH="${dirname(process.execPath)}:$PATH" exec "${join(env.repo, 'dist/cli/containerd-shim-runcc-v2')}" "$@"\n`);
   chmodSync(env.shim, 0o755);
-  // Both handlers, by the same code as `runcc install --containerd --shim`: runcc (runc's shim) and runcc-shim.
-  writeFileSync(env.containerdConfig, containerdConfigWithRunccShim(containerdConfigWithRuncc(containerdBaseConfig(), env.runcc).text).text + sharedShimHandler());
+  // The handlers, by the same code as `runcc install --containerd --shim --shared`: runcc (runc's shim), runcc-shim
+  // and runcc-shared (its options file is the tests' own: a longer stay, no pool).
+  writeFileSync(env.containerdConfig, containerdConfigWithRunccShared(containerdConfigWithRunccShim(containerdConfigWithRuncc(containerdBaseConfig(), env.runcc).text).text, env.sharedShimOptions).text);
   writeFileSync(env.sharedShimOptions, 'shared_shim = 1\nshared_shim_idle_s = 600\n');
   writeFileSync(join(env.cniConfDir, '10-runcc-test.conflist'), cniConfig());
   writeFileSync(env.dockerConfig, dockerConfigWithRuncc(undefined, env.runcc).text);

@@ -1,8 +1,9 @@
 // `runcc install`: registers runcc with the docker and/or containerd of this machine (daemon.json `runtimes`,
 // config.toml CRI runtime). Idempotent; backs up each file it changes; prints what it did and what to reload.
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import yargs from 'yargs';
-import { SHIM_HANDLER, containerdConfigWithRuncc, containerdConfigWithRunccShim } from '../install/containerd-config';
+import { SHARED_HANDLER, SHARED_OPTIONS_TEXT, SHIM_HANDLER, containerdConfigWithRuncc, containerdConfigWithRunccShared, containerdConfigWithRunccShim } from '../install/containerd-config';
 import { readIfPresent, replaceWithBackup } from '../install/config-file';
 import { dockerConfigWithRuncc } from '../install/docker-daemon-config';
 
@@ -27,6 +28,8 @@ export interface InstallRequest {
   containerd?: boolean;
   /** Also register runcc's shim v2 (runtime_type io.containerd.runcc.v2) as the CRI handler runcc-shim. */
   shim?: boolean;
+  /** Also register the shared shim (shared_shim = 1) as the CRI handler runcc-shared, its options beside config.toml. */
+  shared?: boolean;
   dockerConfig: string;
   containerdConfig: string;
 }
@@ -57,7 +60,9 @@ export function install(request: InstallRequest): string[] {
     // Both blocks in one write, so the backup is the file as it was before this run.
     const change = containerdConfigWithRuncc(readIfPresent(containerdFile), path);
     const shim = request.shim ? containerdConfigWithRunccShim(change.text) : { text: change.text, changed: false };
-    const backup = change.changed || shim.changed ? replaceWithBackup(containerdFile, shim.text) : undefined;
+    const sharedOptions = join(dirname(containerdFile), 'runcc-shared.toml');
+    const shared = request.shared ? containerdConfigWithRunccShared(shim.text, sharedOptions) : { text: shim.text, changed: false };
+    const backup = change.changed || shim.changed || shared.changed ? replaceWithBackup(containerdFile, shared.text) : undefined;
     const saved = backup ? ` (previous file saved as ${backup})` : '';
     if (!change.changed) say(`containerd: ${containerdFile} already has runtime runcc → ${path}; unchanged`);
     else say(`containerd: added CRI runtime handler runcc → ${path} to ${containerdFile}${saved}`);
@@ -66,8 +71,20 @@ export function install(request: InstallRequest): string[] {
       say(`containerd: added CRI runtime handler ${SHIM_HANDLER} (runtime_type io.containerd.runcc.v2) to ${containerdFile}${change.changed ? '' : saved}`);
       say(`containerd: containerd-shim-runcc-v2 must be on containerd's PATH (npm installs it beside runcc); then ctr run --runtime io.containerd.runcc.v2, or a RuntimeClass with handler: ${SHIM_HANDLER}`);
     }
-    if (change.changed || shim.changed) {
-      say(`containerd: restart containerd to use it (systemctl restart containerd); Kubernetes: a RuntimeClass with handler: runcc${shim.changed ? ` or ${SHIM_HANDLER}` : ''}`);
+    if (request.shared && !shared.changed) say(`containerd: ${containerdFile} already has runtime ${SHARED_HANDLER}; unchanged`);
+    if (shared.changed) {
+      say(`containerd: added CRI runtime handler ${SHARED_HANDLER} (one shim for all its pods, options in ${sharedOptions}) to ${containerdFile}${change.changed || shim.changed ? '' : saved}`);
+    }
+    if (request.shared) {
+      if (existsSync(sharedOptions)) say(`containerd: ${sharedOptions} is there; unchanged`);
+      else {
+        writeFileSync(sharedOptions, SHARED_OPTIONS_TEXT, { mode: 0o644 });
+        say(`containerd: wrote ${sharedOptions} (shared_shim = 1, one spare); ctr run --runtime io.containerd.runcc.v2 --runtime-config-path ${sharedOptions} uses it too`);
+      }
+    }
+    const handlers = [shim.changed && SHIM_HANDLER, shared.changed && SHARED_HANDLER].filter(Boolean);
+    if (change.changed || shim.changed || shared.changed) {
+      say(`containerd: restart containerd to use it (systemctl restart containerd); Kubernetes: a RuntimeClass with handler: ${['runcc', ...handlers].join(' or ')}`);
     }
   }
   return lines;
@@ -82,6 +99,7 @@ export function runInstallCommand(argv: string[]): void {
     .option('docker-config', { type: 'string', default: '/etc/docker/daemon.json' })
     .option('containerd-config', { type: 'string', default: '/etc/containerd/config.toml' })
     .option('shim', { type: 'boolean', describe: "with --containerd: also register runcc's shim v2 (io.containerd.runcc.v2) as handler runcc-shim" })
+    .option('shared', { type: 'boolean', describe: "with --containerd: also register runcc's shared shim (shared_shim = 1) as handler runcc-shared, options in runcc-shared.toml beside config.toml" })
     .option('runtime-path', { type: 'string', describe: 'runcc executable to register (default: this one)' })
     .strict()
     .fail((message, error, y) => {
@@ -97,6 +115,7 @@ export function runInstallCommand(argv: string[]): void {
           docker: parsed.docker as boolean | undefined,
           containerd: parsed.containerd as boolean | undefined,
           shim: parsed.shim as boolean | undefined,
+          shared: parsed.shared as boolean | undefined,
           dockerConfig: String(parsed['docker-config']),
           containerdConfig: String(parsed['containerd-config']),
         });

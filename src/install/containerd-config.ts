@@ -57,13 +57,46 @@ export function runccShimRuntimeBlock(version: 2 | 3): string {
 `;
 }
 
-/** `current` with the shim runtime handler added, unless a runcc-shim runtime is there. */
-export function containerdConfigWithRunccShim(current: string | undefined): ContainerdChange {
-  if (current === undefined || current.trim() === '') return { text: `version = 2\n\n${runccShimRuntimeBlock(2)}`, changed: true };
+/** `current` with a handler's block added (by its config version), unless a runtime of that name is there. */
+function withHandler(current: string | undefined, handler: string, block: (version: 2 | 3) => string): ContainerdChange {
+  if (current === undefined || current.trim() === '') return { text: `version = 2\n\n${block(2)}`, changed: true };
   const version = configVersion(current);
   if (version !== 2 && version !== 3) {
     throw new Error(`config.toml declares version ${version}; runcc can register itself in version 2 or 3 files (run \`containerd config migrate\` first)`);
   }
-  if (current.includes(`containerd.runtimes.${SHIM_HANDLER}]`)) return { text: current, changed: false };
-  return { text: `${current.replace(/\n*$/, '\n')}\n${runccShimRuntimeBlock(version)}`, changed: true };
+  if (current.includes(`containerd.runtimes.${handler}]`)) return { text: current, changed: false };
+  return { text: `${current.replace(/\n*$/, '\n')}\n${block(version)}`, changed: true };
+}
+
+/** `current` with the shim runtime handler added, unless a runcc-shim runtime is there. */
+export function containerdConfigWithRunccShim(current: string | undefined): ContainerdChange {
+  return withHandler(current, SHIM_HANDLER, runccShimRuntimeBlock);
+}
+
+/** The CRI handler of runcc's shim with `shared_shim = 1`: one shim for all its pods (docs/containerd.md). */
+export const SHARED_HANDLER = 'runcc-shared';
+
+/** The runtime options `runcc install --shared` writes where none are: a shared shim that keeps one spare booted. */
+export const SHARED_OPTIONS_TEXT = `# runcc's shared shim (docs/containerd.md): one shim per containerd namespace for these options
+shared_shim = 1
+shared_shim_idle_s = 300
+monitor_pool_size = 1
+`;
+
+/** The handler whose options (the TOML file `optionsPath`, read by the shim) say `shared_shim = 1`. */
+export function runccSharedRuntimeBlock(version: 2 | 3, optionsPath: string): string {
+  const plugin = version === 3 ? "plugins.'io.containerd.cri.v1.runtime'" : 'plugins."io.containerd.grpc.v1.cri"';
+  return `[${plugin}.containerd.runtimes.${SHARED_HANDLER}]
+  runtime_type = "${SHIM_RUNTIME_TYPE}"
+  pod_annotations = ["org.runcc.*"]
+  container_annotations = ["org.runcc.*", "com.urunc.unikernel.*"]
+  [${plugin}.containerd.runtimes.${SHARED_HANDLER}.options]
+    TypeUrl = "io.containerd.runcc.v2.options"
+    ConfigPath = "${optionsPath}"
+`;
+}
+
+/** `current` with the shared shim's handler added, unless a runcc-shared runtime is there. */
+export function containerdConfigWithRunccShared(current: string | undefined, optionsPath: string): ContainerdChange {
+  return withHandler(current, SHARED_HANDLER, (version) => runccSharedRuntimeBlock(version, optionsPath));
 }

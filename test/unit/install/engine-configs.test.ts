@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { install } from '../../../src/cli/install-command';
-import { configVersion, containerdConfigWithRuncc, containerdConfigWithRunccShim, runccRuntimeBlock, runccShimRuntimeBlock } from '../../../src/install/containerd-config';
+import { parseShimOptions } from '../../../src/shim/shim-options';
+import { SHARED_OPTIONS_TEXT, configVersion, containerdConfigWithRuncc, containerdConfigWithRunccShared, containerdConfigWithRunccShim, runccRuntimeBlock, runccSharedRuntimeBlock, runccShimRuntimeBlock } from '../../../src/install/containerd-config';
 import { dockerConfigWithRuncc } from '../../../src/install/docker-daemon-config';
 
 const DOCS = join(__dirname, '../../../docs');
@@ -38,6 +39,8 @@ test('the configuration shown in docs/ is what `runcc install` writes', () => {
   expect(containerd).toContain(`\`\`\`toml\n${runccRuntimeBlock(RUNCC, 2)}\`\`\``);
   expect(containerd).toContain(`\`\`\`toml\n${runccRuntimeBlock(RUNCC, 3)}\`\`\``);
   expect(containerd).toContain(`\`\`\`toml\n${runccShimRuntimeBlock(2)}\`\`\``);
+  expect(containerd).toContain(`\`\`\`toml\n${runccSharedRuntimeBlock(2, '/etc/containerd/runcc-shared.toml')}\`\`\``);
+  expect(containerd).toContain(`\`\`\`toml\n${SHARED_OPTIONS_TEXT}\`\`\``);
 });
 
 describe('runcc install', () => {
@@ -87,6 +90,35 @@ describe('runcc install', () => {
       `containerd: ${containerdConfig} already has runtime runcc-shim; unchanged`,
     ]);
     expect(containerdConfigWithRunccShim('version = 3\n').text).toContain("[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runcc-shim]\n  runtime_type = \"io.containerd.runcc.v2\"");
+  });
+
+  test('--shared adds handler runcc-shared with its options file beside config.toml, which a shim parses as shared; idempotent, keeping an options file that is there', () => {
+    const containerdConfig = join(dir, 'config.toml');
+    const options = join(dir, 'runcc-shared.toml');
+    writeFileSync(containerdConfig, 'version = 2\n');
+    const request = { runtimePath: process.execPath, containerd: true, shim: true, shared: true, dockerConfig: join(dir, 'd.json'), containerdConfig };
+    expect(install(request)).toEqual([
+      `containerd: added CRI runtime handler runcc → ${process.execPath} to ${containerdConfig} (previous file saved as ${containerdConfig}.runcc-backup)`,
+      `containerd: added CRI runtime handler runcc-shim (runtime_type io.containerd.runcc.v2) to ${containerdConfig}`,
+      "containerd: containerd-shim-runcc-v2 must be on containerd's PATH (npm installs it beside runcc); then ctr run --runtime io.containerd.runcc.v2, or a RuntimeClass with handler: runcc-shim",
+      `containerd: added CRI runtime handler runcc-shared (one shim for all its pods, options in ${options}) to ${containerdConfig}`,
+      `containerd: wrote ${options} (shared_shim = 1, one spare); ctr run --runtime io.containerd.runcc.v2 --runtime-config-path ${options} uses it too`,
+      'containerd: restart containerd to use it (systemctl restart containerd); Kubernetes: a RuntimeClass with handler: runcc or runcc-shim or runcc-shared',
+    ]);
+    const text = readFileSync(containerdConfig, 'utf8');
+    expect(text).toContain(runccSharedRuntimeBlock(2, options));
+    expect(text).toContain(`runtimes.runcc-shared.options]\n    TypeUrl = "io.containerd.runcc.v2.options"\n    ConfigPath = "${options}"\n`);
+    expect(parseShimOptions(readFileSync(options, 'utf8'), options)).toMatchObject({ sharedShim: 1, sharedShimIdleS: 300, monitorPoolSize: 1 });
+    writeFileSync(options, 'shared_shim = 1\n');
+    expect(install(request)).toEqual([
+      `containerd: ${containerdConfig} already has runtime runcc → ${process.execPath}; unchanged`,
+      `containerd: ${containerdConfig} already has runtime runcc-shim; unchanged`,
+      `containerd: ${containerdConfig} already has runtime runcc-shared; unchanged`,
+      `containerd: ${options} is there; unchanged`,
+    ]);
+    expect(readFileSync(options, 'utf8')).toBe('shared_shim = 1\n');
+    expect(containerdConfigWithRunccShared('version = 3\n', '/etc/containerd/runcc-shared.toml').text).toContain("[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runcc-shared]\n  runtime_type = \"io.containerd.runcc.v2\"");
+    expect(SHARED_OPTIONS_TEXT).toContain('shared_shim = 1\n');
   });
 
   test('refuses a runtime path that is not executable', () => {
