@@ -12,12 +12,12 @@
 //     static Linux process: at or below runc's time; and, in the runcc-shim pod, the shim's and the guest monitor's
 //     USS/PSS
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage as buildImageFromFile } from '../../src/image/image-build';
 import { SOCKET_DIR } from '../../src/shim/address';
 import { startEngines, stopEngines } from '../engines/engine-daemons';
-import { buildImage, ctr, docker, env, ok, unikernel } from '../engines/engine-tools';
+import { buildImage, ctr, docker, env, holdsVcpu, ok, unikernel } from '../engines/engine-tools';
 import { CriClient } from '../engines/cri/cri-client';
 import { Footprint, TargetRow, footprint, targetTable } from './targets-bench';
 import { median } from './bench-stats';
@@ -63,26 +63,11 @@ function sharedShims(): number[] {
     .map((name) => Number(readFileSync(join(SOCKET_DIR, name), 'utf8').split(' ')[0]));
 }
 
-/** Whether `pid` holds a vCPU: a spare has made its VM and vCPU near the end of its boot. */
-function holdsVcpu(pid: string): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('anon_inode:kvm-vcpu');
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return false;
-  }
-}
-
 /** Until every shared shim's child monitors (its pool) have booted, so that their boot weighs on no timed run. */
 async function sparesBooted(): Promise<void> {
   for (let i = 0; i < 600; i++) {
     const children = sharedShims().flatMap((pid) => spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean));
-    if (children.length > 0 && children.every(holdsVcpu)) {
+    if (children.length > 0 && children.every((pid) => holdsVcpu(Number(pid)))) {
       await new Promise((resolve) => setTimeout(resolve, 200 * env.slowdown));
       return;
     }

@@ -1,6 +1,7 @@
 // Helpers for the engine tests and benchmarks: run a command to completion with its output, build example images
 // with the runcc CLI, and wait for conditions.
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import env from './engine-env';
 
@@ -71,4 +72,24 @@ export function ping(address: string, count: number): number {
 /** runcc's containers under a state root (what a caller's --root holds). */
 export function runccContainers(root: string): string[] {
   return ok([env.runcc, '--root', root, 'list', '-q']).split('\n').filter((l) => l !== '');
+}
+
+/** Whether `pid` holds a vCPU: a monitor or spare has made its VM and vCPU near the end of its boot. */
+export function holdsVcpu(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('anon_inode:kvm-vcpu');
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** The shim's children that are no task of `tasks`: its booted spares, each holding its VM's vCPU. */
+export function bootedSpares(shim: number, tasks: readonly number[] = []): number[] {
+  return run(['pgrep', '-P', String(shim)]).stdout.split('\n').filter(Boolean).map(Number).filter((pid) => !tasks.includes(pid) && holdsVcpu(pid));
 }

@@ -1,13 +1,13 @@
 // containerd 1.6 driving runcc's own runtime shim v2 (`--runtime io.containerd.runcc.v2`), for real: the shim binary
 // found on containerd's PATH, ttrpc between them, events back to containerd, the guest in KVM.
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SOCKET_DIR, socketPath } from '../../src/shim/address';
 import { restartContainerd } from '../../scripts/engines/engine-daemons';
-import { buildImage, ctr, env, ok, run, runccContainers, waitUntil } from '../../scripts/engines/engine-tools';
+import { bootedSpares, buildImage, ctr, env, ok, run, runccContainers, waitUntil } from '../../scripts/engines/engine-tools';
 
 jest.setTimeout(120_000 * env.slowdown / 2);
 
@@ -194,23 +194,6 @@ function sharedShims(): { socket: string; pid: number }[] {
 const sharedShimPids = (): number[] => sharedShims().map((shim) => shim.pid);
 
 const startTimeOf = (pid: number): string | undefined => (existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19] : undefined);
-
-/** The shim's children that are no task: its booted spares (a spare holds its VM's vCPU once booted). */
-function bootedSpares(shim: number, tasks: number[] = []): number[] {
-  return run(['pgrep', '-P', String(shim)]).stdout.split('\n').filter(Boolean).map(Number).filter((pid) => !tasks.includes(pid)).filter((pid) => {
-    try {
-      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-        try {
-          return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('anon_inode:kvm-vcpu');
-        } catch {
-          return false;
-        }
-      });
-    } catch {
-      return false;
-    }
-  });
-}
 
 test('shared_shim = 1: one shim for the containers of these options, staying after the last with a booted spare the next container takes; it goes on SIGTERM, or after its stay', async () => {
   const config = join(work, 'runcc-shared.toml');
