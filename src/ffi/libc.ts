@@ -44,6 +44,8 @@ export interface Libc {
   recvmsg(fd: number, messageAddress: number, flags: number): number;
   socketpair(domain: number, type: number, protocol: number, pairAddress: number): number;
   dup2(fd: number, target: number): number;
+  /** setns(2): moves the calling thread (only) into the namespace `fd` refers to. */
+  setns(fd: number, nstype: number): number;
   posix_openpt(flags: number): number;
   grantpt(fd: number): number;
   unlockpt(fd: number): number;
@@ -108,6 +110,7 @@ export const libc: Libc = {
   recvmsg: lib.func('intptr_t recvmsg(int fd, uintptr_t msg, int flags)'),
   socketpair: lib.func('int socketpair(int domain, int type, int protocol, uintptr_t sv)'),
   dup2: lib.func('int dup2(int oldfd, int newfd)'),
+  setns: lib.func('int setns(int fd, int nstype)'),
   posix_openpt: lib.func('int posix_openpt(int flags)'),
   grantpt: lib.func('int grantpt(int fd)'),
   unlockpt: lib.func('int unlockpt(int fd)'),

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTap } from '../ffi/tap';
+import { adoptTap, createTap } from '../ffi/tap';
 import { libc } from '../ffi/libc';
 import { NetAttachment } from '../monitor/monitor-config';
 import { NetworkError } from './network-error';
@@ -18,6 +18,8 @@ import { MATCH_ALL, NETWORK_RECORD, WiredInterface, closeInterface, tryRun } fro
 export interface GuestNetwork {
   nets: NetAttachment[];
   ipv4: GuestIpv4[];
+  /** Gives back what was wired, as it was found (in the same netns): for a create that fails after the wiring. */
+  release(): void;
 }
 
 /** A TAP name unique to the container and device index, within IFNAMSIZ: `rcc` + 8 hex digits + `n` + index. */
@@ -85,16 +87,23 @@ function claimInterface(device: string, mine: readonly Ipv4Interface[]): Ipv4Int
 /**
  * Gives each of the guest's `devices` (manifest order) the next free IPv4 interface of this netns: claims it,
  * records it in `stateDir`, creates the TAP (its fd goes to the VM) and redirects both ways. On failure undoes
- * what it did, and only that.
+ * what it did, and only that. `forAnotherNamespace`: the fds go to a monitor outside this netns (a launcher wires
+ * for it), which cannot find the TAPs by name, so their offloads are turned off here and their MTU travels with them.
  */
-export function wireGuestNetwork(containerId: string, devices: readonly string[], stateDir: string): GuestNetwork {
-  if (devices.length === 0) return { nets: [], ipv4: [] };
+export function wireGuestNetwork(containerId: string, devices: readonly string[], stateDir: string, forAnotherNamespace = false): GuestNetwork {
+  if (devices.length === 0) return { nets: [], ipv4: [], release: () => {} };
   const free = listFreeIpv4Interfaces();
   if (free.length < devices.length) throw noInterface(devices, free);
   const record = join(stateDir, NETWORK_RECORD);
   const chosen: Ipv4Interface[] = [];
   const wired: WiredInterface[] = [];
   const fds: number[] = [];
+  const undo = (): void => {
+    for (const fd of fds) libc.close(fd);
+    fds.length = 0;
+    release(wired, chosen);
+    rmSync(record, { force: true });
+  };
   try {
     devices.forEach((device, index) => {
       const iface = claimInterface(device, chosen);
@@ -108,17 +117,16 @@ export function wireGuestNetwork(containerId: string, devices: readonly string[]
       redirect(iface.ifname, tap, REDIRECT_PREF);
       addIngress(tap);
       redirect(tap, iface.ifname, REDIRECT_PREF);
+      if (forAnotherNamespace) adoptTap(fds[index]);
     });
   } catch (error) {
-    for (const fd of fds) libc.close(fd);
-    release(wired, chosen);
-    rmSync(record, { force: true });
+    undo();
     throw error;
   }
   return {
     nets: devices.map((name, index) => ({
       name,
-      backend: { kind: 'fd', fd: fds[index] },
+      backend: { kind: 'fd', fd: fds[index], ...(forAnotherNamespace ? { mtu: chosen[index].mtu } : {}) },
       option: `--net:${name}=${wired[index].tap}`,
       mac: macBytes(chosen[index].mac),
     })),
@@ -128,5 +136,6 @@ export function wireGuestNetwork(containerId: string, devices: readonly string[]
       prefixLength: chosen[index].prefixLength,
       ...(chosen[index].gateway ? { gateway: chosen[index].gateway } : {}),
     })),
+    release: undo,
   };
 }

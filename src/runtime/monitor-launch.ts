@@ -71,11 +71,24 @@ export function namespacePrefix(namespaces: readonly Namespace[] | undefined): s
  * caller's. A monitor cannot change its namespaces once node runs (that takes CAP_SYS_ADMIN, which no monitor holds).
  */
 export function spareFits(spawnedIn: readonly Namespace[] | undefined, wanted: readonly Namespace[] | undefined): boolean {
-  const where = (list: readonly Namespace[] | undefined, type: string): string => {
-    const ns = list?.find((n) => n.type === type);
-    return ns === undefined ? 'the caller\'s' : ns.path ?? 'new';
-  };
   return Object.keys(NAMESPACE_FLAGS).every((type) => where(spawnedIn, type) === where(wanted, type));
+}
+
+function where(list: readonly Namespace[] | undefined, type: string): string {
+  const ns = list?.find((n) => n.type === type);
+  return ns === undefined ? 'the caller\'s' : ns.path ?? 'new';
+}
+
+/**
+ * The network namespace a launcher must wire the guest's network in for a spare that does not fit otherwise: one
+ * spawned with a network namespace of its own, for a spec that joins an existing one (a pod's), its other namespaces
+ * as spareFits wants them. The monitor stays in its own, empty namespace and gets the TAPs' fds (the launcher makes
+ * them there: container-network.ts, forAnotherNamespace). Undefined when it cannot serve the spec that way.
+ */
+export function spareWiredNetns(spawnedIn: readonly Namespace[] | undefined, wanted: readonly Namespace[] | undefined): string | undefined {
+  const joined = wanted?.find((n) => n.type === 'network')?.path;
+  if (!joined || where(spawnedIn, 'network') !== 'new') return undefined;
+  return Object.keys(NAMESPACE_FLAGS).every((type) => type === 'network' || where(spawnedIn, type) === where(wanted, type)) ? joined : undefined;
 }
 
 /**

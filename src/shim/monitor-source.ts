@@ -1,8 +1,10 @@
 // The one place the shim gets a container's monitor from: a pre-started spare spawned where the container's spec
 // puts its monitor (spareFits), else none, and createContainer spawns one as `runcc create` does. Spares come from
 // the shim's pool (namespaces of their own: `ctr run`'s containers) and from one spare per pod sandbox, spawned in
-// the pod's network namespace when the sandbox is created, for the pod's first unikernel container.
-import { spareFits } from '../runtime/monitor-launch';
+// the pod's network namespace when the sandbox is created, for the pod's first unikernel container. A pool spare
+// also serves a pod's container (createContainer wires the guest in the pod's namespace and sends the TAPs:
+// spareWiredNetns), first when it is booted and the pod's own is not.
+import { spareFits, spareWiredNetns } from '../runtime/monitor-launch';
 import { MonitorPool, Spare } from '../runtime/monitor-pool';
 import { Namespace } from '../oci/runtime-spec';
 import { ShimOptions } from './shim-options';
@@ -25,8 +27,10 @@ export function podSpareNamespaces(netns: string): Namespace[] {
 export function monitorSource(options: ShimOptions): MonitorSource {
   const pool = options.monitorPoolSize > 0 ? new MonitorPool({ size: options.monitorPoolSize, memMiB: options.monitorPoolMemMiB }) : undefined;
   const pods = new Map<string, { namespaces: Namespace[]; pool: MonitorPool }>();
+  const podOf = (namespaces: readonly Namespace[] | undefined): [string, { namespaces: Namespace[]; pool: MonitorPool }] | undefined =>
+    [...pods.entries()].find(([, pod]) => spareFits(pod.namespaces, namespaces));
   const podSpare = async (namespaces: readonly Namespace[] | undefined): Promise<Spare | undefined> => {
-    const entry = [...pods.entries()].find(([, pod]) => spareFits(pod.namespaces, namespaces));
+    const entry = podOf(namespaces);
     if (!entry) return undefined;
     const [sandboxId, pod] = entry;
     // One spare per pod: the pod's later containers spawn theirs, as without a spare.
@@ -40,7 +44,12 @@ export function monitorSource(options: ShimOptions): MonitorSource {
     }
   };
   return {
-    take: async (namespaces) => (await podSpare(namespaces)) ?? (pool && spareFits(pool.namespaces, namespaces) ? pool.take() : undefined),
+    take: async (namespaces) => {
+      const poolServes = pool !== undefined && (spareFits(pool.namespaces, namespaces) || spareWiredNetns(pool.namespaces, namespaces) !== undefined);
+      // The one booted now wins: a pod's spare still booting would keep the container waiting for a node start-up.
+      if (poolServes && pool.ready > 0 && !(podOf(namespaces)?.[1].pool.ready ?? 0)) return pool.take();
+      return (await podSpare(namespaces)) ?? (poolServes ? pool.take() : undefined);
+    },
     podCreated: (sandboxId, netns) => {
       if (!options.podSpare || pods.has(sandboxId)) return;
       const namespaces = podSpareNamespaces(netns);

@@ -1,11 +1,12 @@
 // Pre-started monitors on real KVM: a pool spare becomes a container's monitor. What is checked is the kernel's view
 // (/proc/PID/stat start times, /proc/PID/status, cgroup.procs) and what is left afterwards.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, SLOWDOWN, unikernel } from './monitor-process';
 import { waitUntil } from './runtime-harness';
-import { TestNetwork } from './test-network';
+import { TestNetwork, runPing } from './test-network';
+import { VethNamespace } from './veth-namespace';
 
 jest.setTimeout(60_000 * SLOWDOWN);
 
@@ -211,7 +212,6 @@ describe('a monitor pool', () => {
       // The spare holds its own copy now; the launcher's goes.
       closeDescriptor(tapFd);
       tapFd = undefined;
-      const { statSync } = require('node:fs');
       expect(statSync(`/proc/${launched.pid}/ns/net`).ino).not.toBe(statSync(`/run/netns/${network.ns}`).ino);
       const exited = exitOf(launched.child);
       await openStartGate(dir, () => startTime(spare.pid) !== undefined);
@@ -296,7 +296,69 @@ describe('createContainer with a spare (the shim’s create)', () => {
     expect(existsSync(join(harness.root, 'pooled'))).toBe(false);
   });
 
-  test('a spec that joins an existing namespace does not take the spare: it is reaped, and a monitor is spawned as create does', async () => {
+  test('a spec that joins an existing network namespace with new uts and ipc takes a spare with its own: create wires the guest there and sends it the TAP, the host pings the guest, delete closes eth0 and leaves no TAP', async () => {
+    const veth = new VethNamespace();
+    let monitor: import('node:child_process').ChildProcess | undefined;
+    try {
+      pool = new MonitorPool({ size: 1, memMiB: 32 });
+      const spare = await pool.take();
+      const bundle = loadBundle(harness.bundle('net-responder', ['20'], (config) => {
+        config.linux.namespaces = [{ type: 'network', path: veth.path }, { type: 'uts' }, { type: 'ipc' }];
+      }));
+      const out = join(runDir, 'wired.out');
+      writeFileSync(out, '');
+      const ownNetns = readlinkSync('/proc/thread-self/ns/net');
+      const launched = track(await createContainer(new StateStore(harness.root), {
+        id: 'wired', bundle, unikernel: resolveUnikernel(bundle)!, detach: true, systemdCgroup: false, spare, stdio: { stdout: out, stderr: out },
+      }));
+      monitor = launched.child;
+      expect({ pid: launched.pid, start: startTime(launched.pid) }).toEqual({ pid: spare.pid, start: spare.identity.startTime });
+      // Wired at create, in the bundle's namespace; the monitor stays in its own, and this process came back to its.
+      expect(veth.leftovers()).toEqual({ links: [expect.stringMatching(/^rcc[0-9a-f]{8}n0$/)], ingress: 'redirect' });
+      expect(statSync(`/proc/${launched.pid}/ns/net`).ino).not.toBe(statSync(veth.path).ino);
+      expect(readlinkSync('/proc/thread-self/ns/net')).toBe(ownNetns);
+      const exited = exitOf(launched.child);
+      expect(harness.runcc(['start', 'wired'])).toMatchObject({ status: 0, stderr: '' });
+      await waitUntil(() => readFileSync(out, 'utf8').includes('ready\n'), 30_000 * SLOWDOWN);
+      const ping = await runPing(['ping', '-c', '20', '-i', '0.05', '-w', String(30 * SLOWDOWN), '10.88.0.2']);
+      expect({ received: ping.received, guest: readFileSync(out, 'utf8') }).toEqual({ received: 20, guest: expect.any(String) });
+      expect(await exited).toBe(0);
+      // The guest took eth0's MAC, and the address create put on its command line.
+      expect(readFileSync(out, 'utf8')).toContain(`service0: MAC ${veth.macOfEth0()}, MTU is 1500, address 10.88.0.2\n`);
+      expect(harness.runcc(['delete', 'wired'])).toMatchObject({ status: 0, stderr: '' });
+      expect(veth.leftovers()).toEqual({ links: [], ingress: 'closed' });
+      expect(existsSync(join(harness.root, 'wired'))).toBe(false);
+    } finally {
+      monitor?.kill('SIGKILL');
+      if (monitor) await exitOf(monitor);
+      veth.destroy();
+    }
+  });
+
+  test('a create that fails after wiring the guest in the joined namespace gives eth0 back as it was: no TAP, no tc rule, no state', async () => {
+    const veth = new VethNamespace();
+    try {
+      pool = new MonitorPool({ size: 1, memMiB: 32 });
+      const spare = await pool.take();
+      const bundlePath = harness.bundle('net-responder', [], (config) => {
+        config.linux.namespaces = [{ type: 'network', path: veth.path }, { type: 'uts' }, { type: 'ipc' }];
+      });
+      const bundle = loadBundle(bundlePath);
+      const unikernel = resolveUnikernel(bundle)!;
+      // The kernel turns bad after it was looked at: the spare's own check refuses it, after the wiring.
+      writeFileSync(join(bundlePath, 'rootfs/unikernel.hvt'), 'not an ELF file');
+      await expect(createContainer(new StateStore(harness.root), {
+        id: 'wired-bad', bundle, unikernel, detach: true, systemdCgroup: false, spare,
+      })).rejects.toThrow();
+      expect(startTime(spare.pid)).toBeUndefined();
+      expect(veth.leftovers()).toEqual({ links: [], ingress: 'none' });
+      expect(existsSync(join(harness.root, 'wired-bad'))).toBe(false);
+    } finally {
+      veth.destroy();
+    }
+  });
+
+  test('a spec whose uts and ipc are not the spare\'s does not take it: it is reaped, and a monitor is spawned as create does', async () => {
     pool = new MonitorPool({ size: 1, memMiB: 32 });
     const spare = await pool.take();
     const bundle = loadBundle(harness.bundle('hello', [], (config) => {

@@ -5,11 +5,13 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Pty } from '../../ffi/console';
 import { DEFAULT_MEM_MIB, confinementFromEnv } from '../../monitor/monitor-config';
+import type { GuestNetwork } from '../../net/container-network';
+import { guestArgs } from '../../net/guest-network-args';
 import { Bundle } from '../bundle';
 import { ContainerCgroup, prepareCgroup, removeCgroupWhenEmpty } from '../cgroup';
 import { stateDocument } from '../container-status';
 import { runHooks } from '../hooks';
-import { ContainerMonitorConfig, LaunchedMonitor, PendingMonitor, spareFits, spawnMonitor } from '../monitor-launch';
+import { ContainerMonitorConfig, LaunchedMonitor, PendingMonitor, spareFits, spareWiredNetns, spawnMonitor } from '../monitor-launch';
 import type { Spare, SpareConfiguration } from '../monitor-pool';
 import { identify } from '../process-identity';
 import { RuntimeError } from '../runtime-error';
@@ -29,7 +31,9 @@ export interface CreateOptions {
   /**
    * A booted spare (MonitorPool.take(): the shim) to become the container's monitor instead of a fresh spawn. It
    * serves a spec whose namespaces are those it was spawned in (spareFits: its own new ones, or a pod's network
-   * namespace): otherwise it is discarded and a monitor spawned as without one. Either way it is this call's: configured, or killed and reaped.
+   * namespace), or, spawned with a network namespace of its own, a spec that joins one (a pod's: spareWiredNetns),
+   * whose guest network is then wired here, in that namespace, and sent to it as TAP fds. Otherwise it is discarded
+   * and a monitor spawned as without one. Either way it is this call's: configured, or killed and reaped.
    */
   spare?: Spare;
   /**
@@ -137,6 +141,8 @@ async function create(store: StateStore, options: CreateOptions): Promise<Launch
   let launched: LaunchedMonitor | undefined;
   let pty: Pty | undefined;
   let cgroup: ContainerCgroup | undefined;
+  let network: GuestNetwork | undefined;
+  let wiredIn: string | undefined;
   // koffi (ptys, the console socket, the start gate's FIFO) loads only once the monitor is on its way.
   let console: typeof import('../../ffi/console') | undefined;
   try {
@@ -147,9 +153,22 @@ async function create(store: StateStore, options: CreateOptions): Promise<Launch
       pty = console.openPty();
     }
     if (spare && !spareFits(spare.namespaces, bundle.spec.linux?.namespaces)) {
-      const unfit = spare;
-      spare = undefined;
-      await unfit.discard();
+      wiredIn = spareWiredNetns(spare.namespaces, bundle.spec.linux?.namespaces);
+      if (wiredIn && unikernel.netDevices.length > 0) {
+        // The namespace is set up already (CNI's, at the pod's sandbox): wired now, not at start by the monitor.
+        const { inNetworkNamespace } = require('../../ffi/network-namespace') as typeof import('../../ffi/network-namespace');
+        const { wireGuestNetwork } = require('../../net/container-network') as typeof import('../../net/container-network');
+        const netns = wiredIn;
+        try {
+          network = inNetworkNamespace(netns, () => wireGuestNetwork(id, unikernel.netDevices, dir, true));
+        } catch (error) {
+          throw new RuntimeError(`network namespace ${netns}: ${(error as Error).message}`);
+        }
+      } else if (!wiredIn) {
+        const unfit = spare;
+        spare = undefined;
+        await unfit.discard();
+      }
     }
     // Spawn first: everything the spawn needs comes from the spec; node's start-up there overlaps the rest here.
     if (!spare) {
@@ -165,11 +184,11 @@ async function create(store: StateStore, options: CreateOptions): Promise<Launch
     const config: ContainerMonitorConfig = {
       kernelPath: unikernel.kernelPath,
       memMiB,
-      guestArgs: unikernel.guestArgs,
+      guestArgs: network ? guestArgs(unikernel.netFormat, network.ipv4, unikernel.guestArgs) : unikernel.guestArgs,
       blocks: unikernel.blocks,
-      nets: [],
+      nets: network?.nets ?? [],
       containerId: id,
-      netDevices: unikernel.netDevices,
+      netDevices: network ? [] : unikernel.netDevices,
       netFormat: unikernel.netFormat,
       terminal: pty !== undefined || callerPty,
       ...(confinement ? { confinement } : {}),
@@ -204,7 +223,8 @@ async function create(store: StateStore, options: CreateOptions): Promise<Launch
     const creating = { ...stateDocument(record, 'created'), status: 'creating' as const };
     runHooks('prestart', bundle.spec.hooks?.prestart, creating);
     runHooks('createRuntime', bundle.spec.hooks?.createRuntime, creating);
-    runHooks('createContainer', bundle.spec.hooks?.createContainer, creating, ['nsenter', `--net=/proc/${launched.pid}/ns/net`, '--']);
+    // The container's network namespace: the monitor's, or the one it was wired in and does not itself belong to.
+    runHooks('createContainer', bundle.spec.hooks?.createContainer, creating, ['nsenter', `--net=${wiredIn ?? `/proc/${launched.pid}/ns/net`}`, '--']);
     if (options.pidFile) writePidFile(options.pidFile, launched.pid);
     return launched;
   } catch (error) {
@@ -214,6 +234,12 @@ async function create(store: StateStore, options: CreateOptions): Promise<Launch
       await exited(child);
     }
     if (cgroup?.created) removeCgroupWhenEmpty(cgroup.dir);
+    if (network && wiredIn) {
+      const { inNetworkNamespace } = require('../../ffi/network-namespace') as typeof import('../../ffi/network-namespace');
+      const wired = network;
+      network = undefined;
+      inNetworkNamespace(wiredIn, () => wired.release());
+    }
     if (error instanceof (require('../../ffi/sys-error') as typeof import('../../ffi/sys-error')).SysError) {
       error = new RuntimeError(`console: ${error.message}`);
     }
@@ -221,6 +247,8 @@ async function create(store: StateStore, options: CreateOptions): Promise<Launch
     if (options.pidFile) rmSync(resolve(options.pidFile), { force: true });
     throw error;
   } finally {
+    // The monitor has its own copies of the TAPs' fds now; the TAPs live as long as it holds them.
+    for (const net of network?.nets ?? []) if (net.backend?.kind === 'fd') (require('../../ffi/libc') as typeof import('../../ffi/libc')).libc.close(net.backend.fd);
     if (pty && console) {
       console.closeFd(pty.master);
       console.closeFd(pty.slave);
