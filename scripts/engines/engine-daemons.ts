@@ -113,9 +113,9 @@ export async function startEngines(): Promise<void> {
   writeFileSync(env.shim, `#!/bin/sh\nPATH="${dirname(process.execPath)}:$PATH" exec "${join(env.repo, 'dist/cli/containerd-shim-runcc-v2')}" "$@"\n`);
   chmodSync(env.shim, 0o755);
   // The handlers, by the same code as `runcc install --containerd --shim --shared`: runcc (runc's shim), runcc-shim
-  // and runcc-shared (its options file is the tests' own: a longer stay, no pool).
+  // and runcc-shared (its options file is the tests' own: a longer stay; pods served by the pool's spare).
   writeFileSync(env.containerdConfig, containerdConfigWithRunccShared(containerdConfigWithRunccShim(containerdConfigWithRuncc(containerdBaseConfig(), env.runcc).text).text, env.sharedShimOptions).text);
-  writeFileSync(env.sharedShimOptions, 'shared_shim = 1\nshared_shim_idle_s = 600\n');
+  writeFileSync(env.sharedShimOptions, 'shared_shim = 1\nshared_shim_idle_s = 600\nmonitor_pool_size = 1\npod_spare = 0\n');
   writeFileSync(join(env.cniConfDir, '10-runcc-test.conflist'), cniConfig());
   writeFileSync(env.dockerConfig, dockerConfigWithRuncc(undefined, env.runcc).text);
 

@@ -27,7 +27,7 @@ const env = {
   shim: join(dir, 'bin/containerd-shim-runcc-v2'),
   containerdSocket: join(dir, 'containerd/containerd.sock'),
   containerdConfig: join(dir, 'containerd/config.toml'),
-  /** The options of the CRI handler runcc-shared: runcc's shim, shared by every pod on it (shared_shim = 1). */
+  /** The options of the CRI handler runcc-shared: runcc's shim, shared by every pod on it (shared_shim = 1), one pool spare, no pod spares. */
   sharedShimOptions: join(dir, 'containerd/runcc-shared.toml'),
   dockerSocket: join(dir, 'docker.sock'),
   dockerConfig: join(dir, 'docker/daemon.json'),

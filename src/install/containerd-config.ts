@@ -76,11 +76,13 @@ export function containerdConfigWithRunccShim(current: string | undefined): Cont
 /** The CRI handler of runcc's shim with `shared_shim = 1`: one shim for all its pods (docs/containerd.md). */
 export const SHARED_HANDLER = 'runcc-shared';
 
-/** The runtime options `runcc install --shared` writes where none are: a shared shim that keeps one spare booted. */
+/** The runtime options `runcc install --shared` writes where none are: a shared shim that keeps one spare booted, for pods too. */
 export const SHARED_OPTIONS_TEXT = `# runcc's shared shim (docs/containerd.md): one shim per containerd namespace for these options
 shared_shim = 1
 shared_shim_idle_s = 300
 monitor_pool_size = 1
+# pods take the pool's spare too, wired in the pod's network namespace
+pod_spare = 0
 `;
 
 /** The handler whose options (the TOML file `optionsPath`, read by the shim) say `shared_shim = 1`. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { buildImage as buildImageFromFile } from '../../src/image/image-build';
 import { socketPath } from '../../src/shim/address';
 import { CriClient } from '../../scripts/engines/cri/cri-client';
-import { buildImage, ctr, env, ok, ping, run, runccContainers, waitUntil } from '../../scripts/engines/engine-tools';
+import { bootedSpares, buildImage, ctr, env, ok, ping, run, runccContainers, waitUntil } from '../../scripts/engines/engine-tools';
 
 jest.setTimeout(180_000 * env.slowdown / 2);
 
@@ -135,35 +135,48 @@ test('a pod on runcc-shim: one shim, no pause process, a unikernel pinged at the
   for (const id of [podSandboxId, containerId, sidecarId]) expect(existsSync(join(env.dir, 'containerd/state/io.containerd.runtime.v2.task/k8s.io', id))).toBe(false);
 });
 
-test('two pods on runcc-shared (shared_shim = 1): one shim for both, each unikernel in its own pod\'s network namespace at its pod IP; the shim stays after them', async () => {
-  const pods = [];
+test('two pods on runcc-shared (shared_shim = 1, one pool spare, no pod spare): one shim for both; each pod\'s unikernel is a pool spare booted before its CreateContainer, in a network namespace of its own, wired by the shim in its pod\'s and answering at its pod IP; the shim stays after them', async () => {
+  const pods: { podSandboxId: string; containerId: string; podIp: string; podNetns: string; monitor: number; log: string }[] = [];
+  const startTime = (pid: number): string => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
   for (const name of ['shared-a', 'shared-b']) {
     const logDirectory = join(env.dir, `pods/${name}`);
     mkdirSync(logDirectory, { recursive: true });
     const sandboxConfig = { metadata: { name, uid: `pod-uid-${name}`, namespace: 'default', attempt: 0 }, hostname: name, logDirectory, linux: {} };
     const { podSandboxId } = await cri.call('RunPodSandbox', { config: sandboxConfig, runtimeHandler: 'runcc-shared' });
     const podIp: string = (await cri.call('PodSandboxStatus', { podSandboxId })).status.network.ip;
+    const [shim] = shimPids();
+    await waitUntil('the pool\'s spare to boot', () => bootedSpares(shim, pods.map((pod) => pod.monitor)).length === 1, 60_000 * env.slowdown);
+    const [spare] = bootedSpares(shim, pods.map((pod) => pod.monitor));
+    const spareStart = startTime(spare);
     const { containerId } = await cri.call('CreateContainer', {
       podSandboxId,
       config: { metadata: { name: 'responder', attempt: 0 }, image: { image: 'runcc.test/net-responder:shim' }, logPath: 'responder.log', linux: {} },
       sandboxConfig,
     });
     await cri.call('StartContainer', { containerId });
-    pods.push({ podSandboxId, containerId, podIp, log: join(logDirectory, 'responder.log') });
+    // The container's monitor is that spare, which existed before CreateContainer.
+    expect({ monitor: taskPid(containerId), start: startTime(spare) }).toEqual({ monitor: spare, start: spareStart });
+    const spec = JSON.parse(readFileSync(join(env.dir, 'containerd/state/io.containerd.runtime.v2.task/k8s.io', containerId, 'config.json'), 'utf8'));
+    const podNetns: string = spec.linux.namespaces.find((ns: { type: string }) => ns.type === 'network').path;
+    pods.push({ podSandboxId, containerId, podIp, podNetns, monitor: spare, log: join(logDirectory, 'responder.log') });
   }
   // One shim process serves both pods, and is both sandboxes' task (no pause process).
   const shims = shimPids();
   expect(shims).toHaveLength(1);
   expect(pods.map((pod) => taskPid(pod.podSandboxId))).toEqual([shims[0], shims[0]]);
   expect(run(['pgrep', '-f', '/unikernel/pause']).stdout).toBe('');
-  const netns = pods.map((pod) => statSync(`/proc/${taskPid(pod.containerId)}/ns/net`).ino);
-  expect(new Set([...netns, statSync('/proc/self/ns/net').ino]).size).toBe(3);
+  // Two pods, two network namespaces; each monitor is in one of its own, neither pod's nor the host's.
+  const podNetns = pods.map((pod) => statSync(pod.podNetns).ino);
+  const monitorNetns = pods.map((pod) => statSync(`/proc/${pod.monitor}/ns/net`).ino);
+  expect(new Set([...podNetns, ...monitorNetns, statSync('/proc/self/ns/net').ino]).size).toBe(5);
   expect(pods[0].podIp).not.toBe(pods[1].podIp);
   for (const pod of pods) {
     await waitUntil('the guest to be ready', () => existsSync(pod.log) && readFileSync(pod.log, 'utf8').includes('ready'), 60_000 * env.slowdown);
-    // The guest configured the address of its own pod, and answers there.
+    // The guest was given its own pod's address (by the shim, which wired it), and answers there.
     expect(readFileSync(pod.log, 'utf8')).toContain(`address ${pod.podIp}\n`);
     expect(ping(pod.podIp, 3)).toBe(3);
+    // The TAP is in the pod's namespace, redirected to and from its eth0.
+    expect(run(['nsenter', `--net=${pod.podNetns}`, 'tc', 'filter', 'show', 'dev', 'eth0', 'ingress']).stdout).toMatch(/Redirect to device rcc[0-9a-f]{8}n0\b/);
   }
   for (const pod of pods) {
     await cri.call('StopContainer', { containerId: pod.containerId, timeout: 10 });
