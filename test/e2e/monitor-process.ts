@@ -28,6 +28,8 @@ export interface RunningMonitor {
   waitForStdout(text: string): Promise<void>;
   /** What it printed on stdout so far. */
   stdout(): string;
+  /** Resolves once stderr contains `text`. */
+  waitForStderr(text: string): Promise<void>;
   result: Promise<MonitorResult>;
 }
 
@@ -47,12 +49,14 @@ export function startProcess(argv: readonly string[], env?: NodeJS.ProcessEnv): 
   let stdout = '';
   let stderr = '';
   const waiters: { text: string; resolve: () => void }[] = [];
+  const stderrWaiters: { text: string; resolve: () => void }[] = [];
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;
     for (const waiter of waiters.filter((w) => stdout.includes(w.text))) waiter.resolve();
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
+    for (const waiter of stderrWaiters.filter((w) => stderr.includes(w.text))) waiter.resolve();
   });
   const result = new Promise<MonitorResult>((resolve) => {
     child.on('close', (status, signal) =>
@@ -65,6 +69,8 @@ export function startProcess(argv: readonly string[], env?: NodeJS.ProcessEnv): 
     waitForStdout: (text) =>
       stdout.includes(text) ? Promise.resolve() : new Promise((resolve) => waiters.push({ text, resolve })),
     stdout: () => stdout,
+    waitForStderr: (text) =>
+      stderr.includes(text) ? Promise.resolve() : new Promise((resolve) => stderrWaiters.push({ text, resolve })),
   };
 }
 
