@@ -67,13 +67,14 @@ export function install(request: InstallRequest): string[] {
     if (!change.changed) say(`containerd: ${containerdFile} already has runtime runcc → ${path}; unchanged`);
     else say(`containerd: added CRI runtime handler runcc → ${path} to ${containerdFile}${saved}`);
     if (request.shim && !shim.changed) say(`containerd: ${containerdFile} already has runtime ${SHIM_HANDLER}; unchanged`);
-    if (shim.changed) {
-      say(`containerd: added CRI runtime handler ${SHIM_HANDLER} (runtime_type io.containerd.runcc.v2) to ${containerdFile}${change.changed ? '' : saved}`);
-      say(`containerd: containerd-shim-runcc-v2 must be on containerd's PATH (npm installs it beside runcc); then ctr run --runtime io.containerd.runcc.v2, or a RuntimeClass with handler: ${SHIM_HANDLER}`);
-    }
+    if (shim.changed) say(`containerd: added CRI runtime handler ${SHIM_HANDLER} (runtime_type io.containerd.runcc.v2) to ${containerdFile}${change.changed ? '' : saved}`);
     if (request.shared && !shared.changed) say(`containerd: ${containerdFile} already has runtime ${SHARED_HANDLER}; unchanged`);
     if (shared.changed) {
       say(`containerd: added CRI runtime handler ${SHARED_HANDLER} (one shim for all its pods, options in ${sharedOptions}) to ${containerdFile}${change.changed || shim.changed ? '' : saved}`);
+    }
+    const shimHandlers = [shim.changed && SHIM_HANDLER, shared.changed && SHARED_HANDLER].filter(Boolean);
+    if (shimHandlers.length > 0) {
+      say(`containerd: containerd-shim-runcc-v2 must be on containerd's PATH (npm installs it beside runcc); then ctr run --runtime io.containerd.runcc.v2, or a RuntimeClass with handler: ${shimHandlers.join(' or ')}`);
     }
     if (request.shared) {
       if (existsSync(sharedOptions)) say(`containerd: ${sharedOptions} is there; unchanged`);
@@ -82,9 +83,8 @@ export function install(request: InstallRequest): string[] {
         say(`containerd: wrote ${sharedOptions} (shared_shim = 1, one spare); ctr run --runtime io.containerd.runcc.v2 --runtime-config-path ${sharedOptions} uses it too`);
       }
     }
-    const handlers = [shim.changed && SHIM_HANDLER, shared.changed && SHARED_HANDLER].filter(Boolean);
     if (change.changed || shim.changed || shared.changed) {
-      say(`containerd: restart containerd to use it (systemctl restart containerd); Kubernetes: a RuntimeClass with handler: ${['runcc', ...handlers].join(' or ')}`);
+      say(`containerd: restart containerd to use it (systemctl restart containerd); Kubernetes: a RuntimeClass with handler: ${['runcc', ...shimHandlers].join(' or ')}`);
     }
   }
   return lines;

@@ -100,8 +100,8 @@ describe('runcc install', () => {
     expect(install(request)).toEqual([
       `containerd: added CRI runtime handler runcc → ${process.execPath} to ${containerdConfig} (previous file saved as ${containerdConfig}.runcc-backup)`,
       `containerd: added CRI runtime handler runcc-shim (runtime_type io.containerd.runcc.v2) to ${containerdConfig}`,
-      "containerd: containerd-shim-runcc-v2 must be on containerd's PATH (npm installs it beside runcc); then ctr run --runtime io.containerd.runcc.v2, or a RuntimeClass with handler: runcc-shim",
       `containerd: added CRI runtime handler runcc-shared (one shim for all its pods, options in ${options}) to ${containerdConfig}`,
+      "containerd: containerd-shim-runcc-v2 must be on containerd's PATH (npm installs it beside runcc); then ctr run --runtime io.containerd.runcc.v2, or a RuntimeClass with handler: runcc-shim or runcc-shared",
       `containerd: wrote ${options} (shared_shim = 1, one spare); ctr run --runtime io.containerd.runcc.v2 --runtime-config-path ${options} uses it too`,
       'containerd: restart containerd to use it (systemctl restart containerd); Kubernetes: a RuntimeClass with handler: runcc or runcc-shim or runcc-shared',
     ]);
@@ -119,6 +119,11 @@ describe('runcc install', () => {
     expect(readFileSync(options, 'utf8')).toBe('shared_shim = 1\n');
     expect(containerdConfigWithRunccShared('version = 3\n', '/etc/containerd/runcc-shared.toml').text).toContain("[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runcc-shared]\n  runtime_type = \"io.containerd.runcc.v2\"");
     expect(SHARED_OPTIONS_TEXT).toContain('shared_shim = 1\n');
+    // --shared alone: the shim must be on PATH for that handler too.
+    const alone = join(dir, 'alone.toml');
+    expect(install({ runtimePath: process.execPath, containerd: true, shared: true, dockerConfig: join(dir, 'd.json'), containerdConfig: alone })).toContain(
+      "containerd: containerd-shim-runcc-v2 must be on containerd's PATH (npm installs it beside runcc); then ctr run --runtime io.containerd.runcc.v2, or a RuntimeClass with handler: runcc-shared",
+    );
   });
 
   test('refuses a runtime path that is not executable', () => {
