@@ -97,7 +97,8 @@ async function main(argv: readonly string[]): Promise<number> {
     // The TAPs go with this process. The redirects on the container's interfaces are undone by `runcc delete`: a
     // confined monitor can no longer run tc (no capabilities, an empty root, no child processes under seccomp); an
     // unconfined one without the filter undoes them itself as well when it exits.
-    if (!config.confinement && seccomp === 'off') process.on('exit', () => unwire(recordedWiring(stateDir)));
+    // (Not for TAPs the launcher wired elsewhere: this process is not in their namespace.)
+    if (!config.confinement && seccomp === 'off' && config.netDevices.length > 0) process.on('exit', () => unwire(recordedWiring(stateDir)));
     const network = wireGuestNetwork(config.containerId, config.netDevices, stateDir);
     // TAPs the launcher opened and sent (config.nets) and those wired here (its netns's interfaces) both attach.
     const late: LateBootConfig = { nets: network.nets, guestArgs: guestArgs(config.netFormat, network.ipv4, config.guestArgs) };

@@ -18,7 +18,10 @@ import { MATCH_ALL, NETWORK_RECORD, WiredInterface, closeInterface, tryRun } fro
 export interface GuestNetwork {
   nets: NetAttachment[];
   ipv4: GuestIpv4[];
-  /** Gives back what was wired, as it was found (in the same netns): for a create that fails after the wiring. */
+  /**
+   * Gives back what was wired, as it was found (in the same netns), for a create that fails after the wiring; the
+   * TAPs' fds in `nets` are the caller's to close.
+   */
   release(): void;
 }
 
@@ -98,9 +101,7 @@ export function wireGuestNetwork(containerId: string, devices: readonly string[]
   const chosen: Ipv4Interface[] = [];
   const wired: WiredInterface[] = [];
   const fds: number[] = [];
-  const undo = (): void => {
-    for (const fd of fds) libc.close(fd);
-    fds.length = 0;
+  const releaseWiring = (): void => {
     release(wired, chosen);
     rmSync(record, { force: true });
   };
@@ -120,7 +121,8 @@ export function wireGuestNetwork(containerId: string, devices: readonly string[]
       if (forAnotherNamespace) adoptTap(fds[index]);
     });
   } catch (error) {
-    undo();
+    for (const fd of fds) libc.close(fd);
+    releaseWiring();
     throw error;
   }
   return {
@@ -136,6 +138,6 @@ export function wireGuestNetwork(containerId: string, devices: readonly string[]
       prefixLength: chosen[index].prefixLength,
       ...(chosen[index].gateway ? { gateway: chosen[index].gateway } : {}),
     })),
-    release: undo,
+    release: releaseWiring,
   };
 }

@@ -105,6 +105,11 @@ export async function startAction(flags: ShimFlags, entry: string): Promise<stri
   });
   if (said !== 'ready') {
     daemon.kill('SIGKILL');
+    // Another `start` made the server of this name meanwhile (two pods at once on a shared shim): join that one.
+    if (existsSync(path) && (await accepts(path))) {
+      writeAddressFile(bundle, address);
+      return address;
+    }
     throw new Error(said.replace(/^error: /, ''));
   }
   daemon.unref();
@@ -136,10 +141,22 @@ export async function serveAtStart(flags: ShimFlags, version: string): Promise<v
     tellStarter('error: the shim did not start listening in time');
     process.exit(1);
   }, READY_TIMEOUT_MS);
-  runDaemon(flags, path, version, options, () => {
-    clearTimeout(guard);
-    writeAddressFile(bundle, address);
-  });
+  runDaemon(
+    flags,
+    path,
+    version,
+    options,
+    () => {
+      clearTimeout(guard);
+      writeAddressFile(bundle, address);
+    },
+    async () => {
+      if (!(await accepts(path))) return false;
+      clearTimeout(guard);
+      writeAddressFile(bundle, address);
+      return true;
+    },
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 // Where a shim listens: one socket per group of containers (a pod shares one shim), named as containerd's runc shim
 // names its own, and the `address` file containerd reads back after a restart.
 import { createHash } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { identify } from '../runtime/process-identity';
 
@@ -51,7 +51,13 @@ export function writeServerPidFile(socket: string): void {
   renameSync(temp, serverPidFile(socket));
 }
 
+/** Removes the pid file if it names this process: a newer server of the same name may have written its own. */
 export function removeServerPidFile(socket: string): void {
+  try {
+    if (readFileSync(serverPidFile(socket), 'utf8').split(' ')[0] !== String(process.pid)) return;
+  } catch {
+    return;
+  }
   rmSync(serverPidFile(socket), { force: true });
 }
 

@@ -48,8 +48,19 @@ class ShimLog {
   };
 }
 
-/** `listening` runs once the socket accepts, before `start` is told (the server `start` became writes `address`). */
-export function runDaemon(flags: ShimFlags, socketPath: string, version: string, options: ShimOptions, listening: () => void = () => {}): void {
+/**
+ * `listening` runs once the socket accepts, before `start` is told (the server `start` became writes `address`);
+ * `joinOther`, when another server took the socket's name first.
+ */
+export function runDaemon(
+  flags: ShimFlags,
+  socketPath: string,
+  version: string,
+  options: ShimOptions,
+  listening: () => void = () => {},
+  /** The name is taken: whether a live server answers there, which `start` then joins (its address written). */
+  joinOther?: () => Promise<boolean>,
+): void {
   const bundle = process.cwd();
   const shimLog = new ShimLog(bundle);
   const log = shimLog.write;
@@ -93,9 +104,17 @@ export function runDaemon(flags: ShimFlags, socketPath: string, version: string,
   process.on('SIGTERM', () => void shutdown());
   process.on('SIGINT', () => void shutdown());
   if (stay) server.net.on('connection', () => stay.connected());
-  server.net.on('error', (error) => {
-    tellStarter(`error: cannot listen on ${socketPath}: ${error.message}`);
-    process.exit(1);
+  server.net.on('error', (error: NodeJS.ErrnoException) => {
+    void (async () => {
+      // Another `start` made the server of this name first (two pods at once on a shared shim): join that one.
+      if (error.code === 'EADDRINUSE' && joinOther && (await joinOther())) {
+        await monitors.close();
+        tellStarter('ready');
+        process.exit(0);
+      }
+      tellStarter(`error: cannot listen on ${socketPath}: ${error.message}`);
+      process.exit(1);
+    })();
   });
   server.net.listen(socketPath, () => {
     chmodSync(socketPath, 0o600);

@@ -6,7 +6,8 @@
 // within GRACE_MS does the shim exit; one that arrives brings the file back and the stay begins again.
 import { removeServerPidFile, writeServerPidFile } from './address';
 
-export const GRACE_MS = 5000;
+/** Covers a `start` that read the pid file just before it went, until containerd dials what it printed. */
+export const GRACE_MS = 10_000;
 
 export interface SharedStayOptions {
   socketPath: string;

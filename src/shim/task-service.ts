@@ -93,17 +93,28 @@ export class TaskService {
   private readonly tasks = new Map<string, Task>();
   private readonly gone = new Map<string, Exit & { pid: number }>();
 
+  /** Creates under way: their task is not in `tasks` until their awaits are done, yet the shim must not go meanwhile. */
+  private creating = 0;
+
   constructor(private readonly options: TaskServiceOptions) {}
 
+  /** Tasks held, and tasks being created. */
   get size(): number {
-    return this.tasks.size;
+    return this.tasks.size + this.creating;
   }
 
   methods(): Record<string, Method> {
     const t = 'containerd.task.v2.';
     const empty = 'google.protobuf.Empty';
     return {
-      Create: typedMethod(`${t}CreateTaskRequest`, `${t}CreateTaskResponse`, (r: CreateRequest) => this.create(r)),
+      Create: typedMethod(`${t}CreateTaskRequest`, `${t}CreateTaskResponse`, async (r: CreateRequest) => {
+        this.creating++;
+        try {
+          return await this.create(r);
+        } finally {
+          this.creating--;
+        }
+      }),
       Start: typedMethod(`${t}StartRequest`, `${t}StartResponse`, (r: IdRequest) => this.start(r)),
       State: typedMethod(`${t}StateRequest`, `${t}StateResponse`, (r: IdRequest) => this.state(r)),
       Kill: typedMethod(`${t}KillRequest`, empty, (r: IdRequest & { signal: number; all: boolean }) => this.kill(r)),
@@ -116,8 +127,9 @@ export class TaskService {
         version: this.options.version,
       })),
       Shutdown: typedMethod(`${t}ShutdownRequest`, empty, () => {
-        // Other containers of the group still use this shim: containerd sends Shutdown after each one's Delete.
-        if (this.tasks.size === 0) setImmediate(() => this.options.shutdown());
+        // Other containers of the group still use this shim (or are being created in it): containerd sends
+        // Shutdown after each one's Delete.
+        if (this.size === 0) setImmediate(() => this.options.shutdown());
         return {};
       }),
       Stats: typedMethod(`${t}StatsRequest`, `${t}StatsResponse`, (r: IdRequest) => this.stats(r)),

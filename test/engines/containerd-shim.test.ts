@@ -220,7 +220,7 @@ test('shared_shim = 1: one shim for the containers of these options, staying aft
   expect(ctr('run', '--rm', '--runtime', RUNTIME, '--runtime-config-path', other, 'docker.io/runcc-test/exitcode:shim', 'shared-3', '/unikernel/exitcode.hvt', '3')).toMatchObject({ status: 3, stdout: 'exiting with status 3\n' });
   const otherSocket = sharedShims().find((named) => named.pid !== shim)?.socket;
   expect(otherSocket).toBeDefined();
-  // That one's stay is a second, then a grace with no connection (5 s): it goes by itself, leaving its socket and pid file gone.
+  // That one's stay is a second, then a grace with no connection (10 s): it goes by itself, leaving its socket and pid file gone.
   await waitUntil('the short-stay shim to go', () => shimProcesses().length === 1, 30_000 * env.slowdown);
   expect({ named: sharedShimPids(), shims: shimProcesses().map(Number), socket: existsSync(otherSocket!) }).toEqual({ named: [shim], shims: [shim], socket: false });
   ctr('task', 'kill', '-s', 'SIGKILL', 'shared-2');

@@ -7,6 +7,7 @@ import type { Pty } from '../../ffi/console';
 import { DEFAULT_MEM_MIB, confinementFromEnv } from '../../monitor/monitor-config';
 import type { GuestNetwork } from '../../net/container-network';
 import { guestArgs } from '../../net/guest-network-args';
+import { NetworkError } from '../../net/network-error';
 import { Bundle } from '../bundle';
 import { ContainerCgroup, prepareCgroup, removeCgroupWhenEmpty } from '../cgroup';
 import { stateDocument } from '../container-status';
@@ -162,7 +163,13 @@ async function create(store: StateStore, options: CreateOptions): Promise<Launch
         try {
           network = inNetworkNamespace(netns, () => wireGuestNetwork(id, unikernel.netDevices, dir, true));
         } catch (error) {
-          throw new RuntimeError(`network namespace ${netns}: ${(error as Error).message}`);
+          if (!(error instanceof NetworkError)) throw new RuntimeError(`network namespace ${netns}: ${(error as Error).message}`);
+          // Nothing to claim there yet (an engine that configures the namespace after create): as without a spare,
+          // the monitor spawned in the namespace wires at start.
+          wiredIn = undefined;
+          const unfit = spare;
+          spare = undefined;
+          await unfit.discard();
         }
       } else if (!wiredIn) {
         const unfit = spare;
@@ -238,7 +245,12 @@ async function create(store: StateStore, options: CreateOptions): Promise<Launch
       const { inNetworkNamespace } = require('../../ffi/network-namespace') as typeof import('../../ffi/network-namespace');
       const wired = network;
       network = undefined;
-      inNetworkNamespace(wiredIn, () => wired.release());
+      closeTaps(wired);
+      try {
+        inNetworkNamespace(wiredIn, () => wired.release());
+      } catch {
+        // the namespace is gone (its pod removed meanwhile), and what was wired in it with it
+      }
     }
     if (error instanceof (require('../../ffi/sys-error') as typeof import('../../ffi/sys-error')).SysError) {
       error = new RuntimeError(`console: ${error.message}`);
@@ -248,12 +260,18 @@ async function create(store: StateStore, options: CreateOptions): Promise<Launch
     throw error;
   } finally {
     // The monitor has its own copies of the TAPs' fds now; the TAPs live as long as it holds them.
-    for (const net of network?.nets ?? []) if (net.backend?.kind === 'fd') (require('../../ffi/libc') as typeof import('../../ffi/libc')).libc.close(net.backend.fd);
+    if (network) closeTaps(network);
     if (pty && console) {
       console.closeFd(pty.master);
       console.closeFd(pty.slave);
     }
   }
+}
+
+/** Closes this process's fds of the TAPs wired for a spare (the spare holds its own once configured). */
+function closeTaps(network: GuestNetwork): void {
+  const { libc } = require('../../ffi/libc') as typeof import('../../ffi/libc');
+  for (const net of network.nets) if (net.backend?.kind === 'fd') libc.close(net.backend.fd);
 }
 
 /** Resolves once a killed monitor is gone (reaped), so that its cgroup can be removed; at once if it is already. */

@@ -1,6 +1,6 @@
 // The shared shim's stay: it names itself in <socket>.pid while it takes containers, goes only after a stay with
 // no container and a grace with no connection, and a connection in the grace keeps it.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { identify } from '../../../src/runtime/process-identity';
@@ -70,4 +70,11 @@ test('close removes the pid file at once and nothing fires after it', async () =
   expect(named()).toBeUndefined();
   await wait(400);
   expect(exits).toBe(0);
+});
+
+test('a pid file another server of the same name wrote is not this shim\'s to remove', () => {
+  stay.listening();
+  writeFileSync(`${socketPath}.pid`, '999999 12345\n');
+  stay.close();
+  expect(named()).toBe('999999 12345\n');
 });

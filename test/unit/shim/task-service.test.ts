@@ -1,11 +1,11 @@
 // The Task service over ttrpc without KVM: a pod sandbox (the kind that runs no process), the codes containerd
-// branches on, Shutdown only once no task is left, and the shim's command line.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// branches on, Shutdown only once no task is left (nor one being created), and the shim's command line.
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { groupId, socketPath } from '../../../src/shim/address';
 import { parseShimFlags } from '../../../src/shim/flags';
-import { monitorSource } from '../../../src/shim/monitor-source';
+import { MonitorSource, monitorSource } from '../../../src/shim/monitor-source';
 import { DEFAULT_SHIM_OPTIONS } from '../../../src/shim/shim-options';
 import { decode, encode } from '../../../src/shim/proto/schema';
 import { EventPublisher } from '../../../src/shim/publisher';
@@ -94,6 +94,52 @@ describe('the Task service', () => {
     expect(answer).toMatchObject({ code: Code.UNKNOWN, message: expect.stringMatching(/config\.json not found/) });
     expect(await failure(call('State', { id: 'broken' }, 'StateRequest', 'StateResponse'))).toMatchObject({ code: Code.NOT_FOUND });
     expect(await failure(call('Create', { id: '../x', bundle: dir }, 'CreateTaskRequest', 'CreateTaskResponse'))).toMatchObject({ message: 'invalid container ID format' });
+  });
+});
+
+describe('Shutdown while a Create is under way', () => {
+  it('does not end the shim: the container being created is one of its tasks until its create is done', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shim-creating-'));
+    const bundle = join(dir, 'slow');
+    mkdirSync(join(bundle, 'rootfs'), { recursive: true });
+    copyFileSync(resolve(__dirname, '../../../bundle-examples/build/hello.hvt'), join(bundle, 'rootfs/hello.hvt'));
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['/hello.hvt'], cwd: '/' }, linux: {} }));
+    // The create waits for a spare until the test lets it fail.
+    let asked!: () => void;
+    const takeAsked = new Promise<void>((resolved) => (asked = resolved));
+    let fail!: (error: Error) => void;
+    const monitors: MonitorSource = {
+      take: () => {
+        asked();
+        return new Promise((_, reject) => (fail = reject));
+      },
+      podCreated: () => {},
+      podRemoved: async () => {},
+      close: async () => {},
+    };
+    let shutdowns = 0;
+    const server = new TtrpcServer();
+    const tasks = new TaskService({ store: new StateStore(join(dir, 'state')), runcRoot: join(dir, 'runc'), publisher: new EventPublisher(undefined, 'default', () => {}), monitors, shutdown: () => shutdowns++, log: () => {}, version: 'test' });
+    server.register(TASK_SERVICE, tasks.methods());
+    await new Promise<void>((resolved) => server.net.listen(join(dir, 's'), resolved));
+    const client = await TtrpcClient.connect(join(dir, 's'));
+    const call = async (method: string, request: object, type: string): Promise<Buffer> => client.call(TASK_SERVICE, method, encode(T + type, request));
+    try {
+      const creating = call('Create', { id: 'slow', bundle }, 'CreateTaskRequest').then(() => 'created', (error: Error) => error.message);
+      await takeAsked;
+      await call('Shutdown', { id: 'other' }, 'ShutdownRequest');
+      await new Promise((resolved) => setImmediate(resolved));
+      expect({ shutdowns, size: tasks.size }).toEqual({ shutdowns: 0, size: 1 });
+      fail(new Error('no spare'));
+      expect(await creating).toMatch(/no spare/);
+      await call('Shutdown', { id: 'slow' }, 'ShutdownRequest');
+      await new Promise((resolved) => setImmediate(resolved));
+      expect({ shutdowns, size: tasks.size }).toEqual({ shutdowns: 1, size: 0 });
+    } finally {
+      client.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
