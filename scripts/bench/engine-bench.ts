@@ -12,12 +12,11 @@
 //     static Linux process: at or below runc's time; and, in the runcc-shim pod, the shim's and the guest monitor's
 //     USS/PSS
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildImage as buildImageFromFile } from '../../src/image/image-build';
-import { SOCKET_DIR } from '../../src/shim/address';
 import { startEngines, stopEngines } from '../engines/engine-daemons';
-import { buildImage, ctr, docker, env, holdsVcpu, ok, unikernel } from '../engines/engine-tools';
+import { buildImage, ctr, docker, env, holdsVcpu, ok, sharedShims, unikernel } from '../engines/engine-tools';
 import { CriClient } from '../engines/cri/cri-client';
 import { Footprint, TargetRow, footprint, targetTable } from './targets-bench';
 import { median } from './bench-stats';
@@ -56,17 +55,10 @@ async function linuxImages(work: string): Promise<string[]> {
   return images;
 }
 
-/** The shared shims' pids, from the pid files they keep beside their sockets. */
-function sharedShims(): number[] {
-  return (existsSync(SOCKET_DIR) ? readdirSync(SOCKET_DIR) : [])
-    .filter((name) => name.endsWith('.pid'))
-    .map((name) => Number(readFileSync(join(SOCKET_DIR, name), 'utf8').split(' ')[0]));
-}
-
 /** Until every shared shim's child monitors (its pool) have booted, so that their boot weighs on no timed run. */
 async function sparesBooted(): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    const children = sharedShims().flatMap((pid) => spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean));
+    const children = sharedShims().flatMap(({ pid }) => spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean));
     if (children.length > 0 && children.every((pid) => holdsVcpu(Number(pid)))) {
       await new Promise((resolve) => setTimeout(resolve, 200 * env.slowdown));
       return;
@@ -77,7 +69,7 @@ async function sparesBooted(): Promise<void> {
 
 /** The shared shims stay after their last container: the bench ends them (SIGTERM, their own clean exit). */
 function stopSharedShims(): void {
-  for (const pid of sharedShims()) {
+  for (const { pid } of sharedShims()) {
     try {
       process.kill(pid, 'SIGTERM');
     } catch {

@@ -1,8 +1,9 @@
 // Helpers for the engine tests and benchmarks: run a command to completion with its output, build example images
 // with the runcc CLI, and wait for conditions.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { SOCKET_DIR } from '../../src/shim/address';
 import env from './engine-env';
 
 export { env };
@@ -92,4 +93,11 @@ export function holdsVcpu(pid: number): boolean {
 /** The shim's children that are no task of `tasks`: its booted spares, each holding its VM's vCPU. */
 export function bootedSpares(shim: number, tasks: readonly number[] = []): number[] {
   return run(['pgrep', '-P', String(shim)]).stdout.split('\n').filter(Boolean).map(Number).filter((pid) => !tasks.includes(pid) && holdsVcpu(pid));
+}
+
+/** The shared shims taking containers now: their sockets, and the pids their pid files (beside them) name. */
+export function sharedShims(): { socket: string; pid: number }[] {
+  return (existsSync(SOCKET_DIR) ? readdirSync(SOCKET_DIR) : [])
+    .filter((name) => name.endsWith('.pid'))
+    .map((name) => ({ socket: join(SOCKET_DIR, name.slice(0, -'.pid'.length)), pid: Number(readFileSync(join(SOCKET_DIR, name), 'utf8').split(' ')[0]) }));
 }

@@ -61,16 +61,18 @@ function optionsAndSocket(flags: ShimFlags, bundle: string): { options: ShimOpti
   return { options, path };
 }
 
-/** Whether a live server answers on the group's socket (its address is then written in the bundle). A socket nobody answers on is a dead server's: it is removed. */
+/** Joins the server at `path` if one answers there: its address is written in the bundle. */
+async function joinLive(path: string, bundle: string): Promise<boolean> {
+  if (!existsSync(path) || !(await accepts(path))) return false;
+  writeAddressFile(bundle, socketAddress(path));
+  return true;
+}
+
+/** Whether a live server answers on the group's socket (then joined). A socket nobody answers on is a dead server's: it is removed. */
 async function groupServer(path: string, bundle: string): Promise<{ address: string; live: boolean }> {
   const address = socketAddress(path);
-  if (existsSync(path)) {
-    if (await accepts(path)) {
-      writeAddressFile(bundle, address);
-      return { address, live: true };
-    }
-    rmSync(path, { force: true });
-  }
+  if (await joinLive(path, bundle)) return { address, live: true };
+  rmSync(path, { force: true });
   return { address, live: false };
 }
 
@@ -106,10 +108,7 @@ export async function startAction(flags: ShimFlags, entry: string): Promise<stri
   if (said !== 'ready') {
     daemon.kill('SIGKILL');
     // Another `start` made the server of this name meanwhile (two pods at once on a shared shim): join that one.
-    if (existsSync(path) && (await accepts(path))) {
-      writeAddressFile(bundle, address);
-      return address;
-    }
+    if (await joinLive(path, bundle)) return address;
     throw new Error(said.replace(/^error: /, ''));
   }
   daemon.unref();
@@ -151,10 +150,9 @@ export async function serveAtStart(flags: ShimFlags, version: string): Promise<v
       writeAddressFile(bundle, address);
     },
     async () => {
-      if (!(await accepts(path))) return false;
-      clearTimeout(guard);
-      writeAddressFile(bundle, address);
-      return true;
+      const joined = await joinLive(path, bundle);
+      if (joined) clearTimeout(guard);
+      return joined;
     },
   );
 }

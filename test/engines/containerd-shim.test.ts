@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SOCKET_DIR, socketPath } from '../../src/shim/address';
+import { socketPath } from '../../src/shim/address';
 import { restartContainerd } from '../../scripts/engines/engine-daemons';
-import { bootedSpares, buildImage, ctr, env, ok, run, runccContainers, waitUntil } from '../../scripts/engines/engine-tools';
+import { bootedSpares, buildImage, sharedShims, ctr, env, ok, run, runccContainers, waitUntil } from '../../scripts/engines/engine-tools';
 
 jest.setTimeout(120_000 * env.slowdown / 2);
 
@@ -185,12 +185,6 @@ test('with monitor_pool_size = 1 (runtime options), a create takes a monitor tha
   expect(run(['pgrep', '-f', 'container-monitor']).stdout).toBe('');
 });
 
-/** The shared shims that take containers now: their sockets, and the pids their pid files (beside them) name. */
-function sharedShims(): { socket: string; pid: number }[] {
-  return (existsSync(SOCKET_DIR) ? readdirSync(SOCKET_DIR) : [])
-    .filter((name) => name.endsWith('.pid'))
-    .map((name) => ({ socket: join(SOCKET_DIR, name.slice(0, -'.pid'.length)), pid: Number(readFileSync(join(SOCKET_DIR, name), 'utf8').split(' ')[0]) }));
-}
 const sharedShimPids = (): number[] => sharedShims().map((shim) => shim.pid);
 
 const startTimeOf = (pid: number): string | undefined => (existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19] : undefined);

@@ -157,7 +157,6 @@ async function create(store: StateStore, options: CreateOptions): Promise<Launch
       wiredIn = spareWiredNetns(spare.namespaces, bundle.spec.linux?.namespaces);
       if (wiredIn && unikernel.netDevices.length > 0) {
         // The namespace is set up already (CNI's, at the pod's sandbox): wired now, not at start by the monitor.
-        const { inNetworkNamespace } = require('../../ffi/network-namespace') as typeof import('../../ffi/network-namespace');
         const { wireGuestNetwork } = require('../../net/container-network') as typeof import('../../net/container-network');
         const netns = wiredIn;
         try {
@@ -167,11 +166,9 @@ async function create(store: StateStore, options: CreateOptions): Promise<Launch
           // Nothing to claim there yet (an engine that configures the namespace after create): as without a spare,
           // the monitor spawned in the namespace wires at start.
           wiredIn = undefined;
-          const unfit = spare;
-          spare = undefined;
-          await unfit.discard();
         }
-      } else if (!wiredIn) {
+      }
+      if (!wiredIn) {
         const unfit = spare;
         spare = undefined;
         await unfit.discard();
@@ -242,7 +239,6 @@ async function create(store: StateStore, options: CreateOptions): Promise<Launch
     }
     if (cgroup?.created) removeCgroupWhenEmpty(cgroup.dir);
     if (network && wiredIn) {
-      const { inNetworkNamespace } = require('../../ffi/network-namespace') as typeof import('../../ffi/network-namespace');
       const wired = network;
       network = undefined;
       closeTaps(wired);
@@ -266,6 +262,11 @@ async function create(store: StateStore, options: CreateOptions): Promise<Launch
       console.closeFd(pty.slave);
     }
   }
+}
+
+/** Runs `work` in the network namespace at `path` (koffi loads only for a create that wires for a spare). */
+function inNetworkNamespace<T>(path: string, work: () => T): T {
+  return (require('../../ffi/network-namespace') as typeof import('../../ffi/network-namespace')).inNetworkNamespace(path, work);
 }
 
 /** Closes this process's fds of the TAPs wired for a spare (the spare holds its own once configured). */
