@@ -7,16 +7,25 @@ export interface ContainerdChange {
   changed: boolean;
 }
 
-/** The TOML block registering runcc for config `version` (2 or 3). */
-export function runccRuntimeBlock(runccPath: string, version: 2 | 3): string {
-  const plugin = version === 3 ? "plugins.'io.containerd.cri.v1.runtime'" : 'plugins."io.containerd.grpc.v1.cri"';
-  return `[${plugin}.containerd.runtimes.runcc]
-  runtime_type = "io.containerd.runc.v2"
+/** The section prefix of the CRI plugin in config `version` (2: containerd 1.x, 3: containerd 2.x). */
+function criPlugin(version: 2 | 3): string {
+  return version === 3 ? "plugins.'io.containerd.cri.v1.runtime'" : 'plugins."io.containerd.grpc.v1.cri"';
+}
+
+/** A CRI runtime handler's block: its runtime type, the annotation lists runcc reads, and its options if any. */
+function runtimeBlock(version: 2 | 3, handler: string, runtimeType: string, options: Record<string, string> = {}): string {
+  const section = `${criPlugin(version)}.containerd.runtimes.${handler}`;
+  const entries = Object.entries(options);
+  return `[${section}]
+  runtime_type = "${runtimeType}"
   pod_annotations = ["org.runcc.*"]
   container_annotations = ["org.runcc.*", "com.urunc.unikernel.*"]
-  [${plugin}.containerd.runtimes.runcc.options]
-    BinaryName = "${runccPath}"
-`;
+${entries.length > 0 ? `  [${section}.options]\n${entries.map(([key, value]) => `    ${key} = "${value}"\n`).join('')}` : ''}`;
+}
+
+/** The TOML block registering runcc for config `version` (2 or 3). */
+export function runccRuntimeBlock(runccPath: string, version: 2 | 3): string {
+  return runtimeBlock(version, 'runcc', 'io.containerd.runc.v2', { BinaryName: runccPath });
 }
 
 /** The config version a config.toml declares (containerd reads a file without one as version 1). */
@@ -27,17 +36,10 @@ export function configVersion(text: string): number {
 
 /** `current` (config.toml's text, or undefined) with the runcc runtime added, unless a runcc runtime is there. */
 export function containerdConfigWithRuncc(current: string | undefined, runccPath: string): ContainerdChange {
-  if (current === undefined || current.trim() === '') return { text: `version = 2\n\n${runccRuntimeBlock(runccPath, 2)}`, changed: true };
-  const version = configVersion(current);
-  if (version !== 2 && version !== 3) {
-    throw new Error(`config.toml declares version ${version}; runcc can register itself in version 2 or 3 files (run \`containerd config migrate\` first)`);
-  }
-  if (/containerd\.runtimes\.runcc\]/.test(current)) {
-    const hasPath = current.includes(`BinaryName = "${runccPath}"`);
-    if (hasPath) return { text: current, changed: false };
+  if (current && /containerd\.runtimes\.runcc\]/.test(current) && !current.includes(`BinaryName = "${runccPath}"`) && [2, 3].includes(configVersion(current))) {
     throw new Error('config.toml already has a runcc runtime with another BinaryName; edit it by hand');
   }
-  return { text: `${current.replace(/\n*$/, '\n')}\n${runccRuntimeBlock(runccPath, version)}`, changed: true };
+  return withHandler(current, 'runcc', (version) => runccRuntimeBlock(runccPath, version));
 }
 
 /** The CRI handler name of runcc's own shim (`runcc` stays the runc shim with runcc as its BinaryName). */
@@ -49,12 +51,7 @@ export const SHIM_RUNTIME_TYPE = 'io.containerd.runcc.v2';
  * `containerd-shim-runcc-v2` from its PATH (npm installs it beside runcc, /usr/local/bin).
  */
 export function runccShimRuntimeBlock(version: 2 | 3): string {
-  const plugin = version === 3 ? "plugins.'io.containerd.cri.v1.runtime'" : 'plugins."io.containerd.grpc.v1.cri"';
-  return `[${plugin}.containerd.runtimes.${SHIM_HANDLER}]
-  runtime_type = "${SHIM_RUNTIME_TYPE}"
-  pod_annotations = ["org.runcc.*"]
-  container_annotations = ["org.runcc.*", "com.urunc.unikernel.*"]
-`;
+  return runtimeBlock(version, SHIM_HANDLER, SHIM_RUNTIME_TYPE);
 }
 
 /** `current` with a handler's block added (by its config version), unless a runtime of that name is there. */
@@ -87,15 +84,7 @@ pod_spare = 0
 
 /** The handler whose options (the TOML file `optionsPath`, read by the shim) say `shared_shim = 1`. */
 export function runccSharedRuntimeBlock(version: 2 | 3, optionsPath: string): string {
-  const plugin = version === 3 ? "plugins.'io.containerd.cri.v1.runtime'" : 'plugins."io.containerd.grpc.v1.cri"';
-  return `[${plugin}.containerd.runtimes.${SHARED_HANDLER}]
-  runtime_type = "${SHIM_RUNTIME_TYPE}"
-  pod_annotations = ["org.runcc.*"]
-  container_annotations = ["org.runcc.*", "com.urunc.unikernel.*"]
-  [${plugin}.containerd.runtimes.${SHARED_HANDLER}.options]
-    TypeUrl = "io.containerd.runcc.v2.options"
-    ConfigPath = "${optionsPath}"
-`;
+  return runtimeBlock(version, SHARED_HANDLER, SHIM_RUNTIME_TYPE, { TypeUrl: 'io.containerd.runcc.v2.options', ConfigPath: optionsPath });
 }
 
 /** `current` with the shared shim's handler added, unless a runcc-shared runtime is there. */
