@@ -19,8 +19,9 @@ import { recordedWiring, unwire } from '../net/network-teardown';
 import { guestArgs } from '../net/guest-network-args';
 import { NetworkError } from '../net/network-error';
 import { RuntimeError } from '../runtime/runtime-error';
-import { waitAtStartGate } from '../runtime/start-gate';
+import { prepareStartGate, waitAtStartGate } from '../runtime/start-gate';
 import { SECCOMP_ENV, SECCOMP_MODES, SeccompMode, seccompMode } from '../seccomp/seccomp-filter';
+import { prepareConfinement } from '../monitor/confinement/seccomp-install';
 
 const PROG = 'runcc';
 
@@ -70,6 +71,9 @@ async function main(argv: readonly string[]): Promise<number> {
     seccomp = seccompMode(process.env[SECCOMP_ENV]);
     if (seccomp === undefined) throw new MonitorError(`${SECCOMP_ENV}=${process.env[SECCOMP_ENV]}: expected one of ${SECCOMP_MODES.join(', ')}`);
     reserved = reserveVm(reserveFromArgs(argv) ?? DEFAULT_MEM_MIB);
+    // What the guest's start needs whatever the guest is, done before the configuration is waited for.
+    prepareConfinement(seccomp);
+    prepareStartGate();
   } catch (error) {
     sayAndClose({ type: 'error', message: monitorFailure(error).message.replace(/\n/g, '; ') });
     return 1;

@@ -133,7 +133,7 @@ export function receiveWithFds(sock: number, maxBytes: number, maxFds: number): 
       for (const fd of fds) libc.close(fd);
       throw new SysError(`recvmsg: more than ${maxFds} descriptors`, 7 /* E2BIG */);
     }
-    return { data: Uint8Array.from(area.bytes.subarray(dataAt, dataAt + n)), fds };
+    return { data: area.bytes.slice(dataAt, dataAt + n), fds };
   }
 }
 

@@ -59,18 +59,24 @@ export interface PreparedVm {
 
 /**
  * What a monitor does before it knows its guest (a pre-started monitor, monitor-handoff.ts): /dev/kvm opened, the VM
- * and its vCPU created, guest memory of `memMiB` mapped (reserved, untouched: no page is charged to anyone yet).
+ * and its vCPU created and given their guest-independent state, guest memory of `memMiB` mapped (reserved,
+ * untouched: no page is charged to anyone yet), and the event loop's signal pipe found.
  */
 export interface ReservedVm {
   vm: KvmVm;
   memory: GuestMemory;
+  /** The guest's CPU cycle frequency, for its boot info. */
+  cpuCycleHz: number;
+  /** The event loop's signal pipe, or undefined where none answered (findEventLoopSignalPipe). */
+  signalPipe: number | undefined;
 }
 
 export function reserveVm(memMiB: number): ReservedVm {
   const arch = hostArch();
   const size = guestMemorySize(memMiB, arch.memGranuleBytes, arch.maxMemBytes);
   const vm = new KvmVm();
-  return { vm, memory: new GuestMemory(size.bytes) };
+  const cpuCycleHz = arch.initVcpu(vm);
+  return { vm, memory: new GuestMemory(size.bytes), cpuCycleHz, signalPipe: findEventLoopSignalPipe() };
 }
 
 /** Opens `path` and checks its ABI1 note and manifest (Solo5's order: before any option is applied). */
@@ -104,6 +110,7 @@ export function prepareVm(kernel: CheckedKernel, config: MonitorConfig, host: Bo
   const wantsRing = config.netRing !== false && manifest.devicesOfType(MFT_DEV_NET_BASIC).length > 0;
   const allocBytes = wantsRing ? withRingRoom(size.bytes, arch.memGranuleBytes, arch.maxMemBytes) : size.bytes;
   const vm = reserved?.vm ?? new KvmVm();
+  const cpuCycleHz = reserved?.cpuCycleHz ?? arch.initVcpu(vm);
   let memory: GuestMemory;
   if (reserved && reserved.memory.allocBytes === allocBytes) {
     memory = reserved.memory;
@@ -115,7 +122,7 @@ export function prepareVm(kernel: CheckedKernel, config: MonitorConfig, host: Bo
   const plan = image.load(arch, memory);
   image.close();
   const ring = wantsRing ? NetRing.reserve(memory, plan.kernelEnd, host.report) : undefined;
-  const cpuCycleHz = arch.setupVcpu(vm, memory, plan.entry);
+  arch.setupVcpu(vm, memory, plan.entry);
 
   const table = new HypercallTable();
   const waitSet = new WaitSet();
@@ -138,7 +145,7 @@ export function prepareVm(kernel: CheckedKernel, config: MonitorConfig, host: Bo
         netRingGpa: ringServed ? ring.ringGpa : 0,
       });
       tick.start();
-      const signalPipe = findEventLoopSignalPipe();
+      const signalPipe = reserved ? reserved.signalPipe : findEventLoopSignalPipe();
       if (signalPipe !== undefined) {
         waitSet.addWake(signalPipe);
         tick.mayPause = true;

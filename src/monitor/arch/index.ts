@@ -4,7 +4,7 @@ import { MonitorError } from '../monitor-error';
 import { GuestArch } from './guest-arch';
 import { decodeHypercall } from './x86_64/hypercall-exit';
 import { X86_BOOT_INFO_BASE, X86_GUEST_MAX_MEM_BYTES, X86_GUEST_PAGE_BYTES, X86_MIN_LOAD_ADDR, X86_PAGE_BYTES } from './x86_64/layout';
-import { setupVcpu } from './x86_64/vcpu-setup';
+import { initVcpu, setupVcpu } from './x86_64/vcpu-setup';
 
 const x86_64: GuestArch = {
   name: 'x86_64',
@@ -14,6 +14,7 @@ const x86_64: GuestArch = {
   bootInfoBase: X86_BOOT_INFO_BASE,
   memGranuleBytes: X86_GUEST_PAGE_BYTES,
   maxMemBytes: X86_GUEST_MAX_MEM_BYTES,
+  initVcpu,
   setupVcpu,
   decodeHypercall,
 };

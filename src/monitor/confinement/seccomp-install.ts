@@ -5,11 +5,40 @@ import { encodeFilters } from '../../seccomp/bpf-builder';
 import { SeccompMode, monitorFilter } from '../../seccomp/seccomp-filter';
 import { MonitorError } from '../monitor-error';
 
+type FilteringMode = Exclude<SeccompMode, 'off'>;
+const programs = new Map<FilteringMode, Uint8Array>();
+
+function fail(error: unknown): never {
+  throw new MonitorError(`seccomp: ${(error as Error).message} (RUNCC_SECCOMP=off runs without the filter)`);
+}
+
+function programFor(mode: FilteringMode): Uint8Array {
+  let program = programs.get(mode);
+  if (program === undefined) {
+    program = encodeFilters(monitorFilter(mode));
+    programs.set(mode, program);
+  }
+  return program;
+}
+
+/**
+ * Builds the filter for `mode` ahead of confine(mode), which then only installs it: a pre-started monitor does this
+ * before it knows its guest (building it takes most of a millisecond).
+ */
+export function prepareConfinement(mode: SeccompMode): void {
+  if (mode === 'off') return;
+  try {
+    programFor(mode);
+  } catch (error) {
+    fail(error);
+  }
+}
+
 export function confine(mode: SeccompMode): void {
   if (mode === 'off') return;
   try {
-    installProcessFilter(encodeFilters(monitorFilter(mode)));
+    installProcessFilter(programFor(mode));
   } catch (error) {
-    throw new MonitorError(`seccomp: ${(error as Error).message} (RUNCC_SECCOMP=off runs without the filter)`);
+    fail(error);
   }
 }

@@ -1,4 +1,5 @@
-// Brings an hvt vCPU to its entry state on x86_64: GDT, page tables, CPUID, sregs, TSC frequency, regs.
+// Brings an hvt vCPU to its entry state on x86_64: CPUID and TSC frequency (guest-independent), then GDT, page
+// tables, sregs and regs for the guest.
 import {
   KVM_CAP_GET_TSC_KHZ,
   KVM_GET_SUPPORTED_CPUID,
@@ -42,15 +43,21 @@ function tscHz(vm: KvmVm): number {
   return khz * 1000;
 }
 
-/** Sets up guest low memory and the vCPU; returns the CPU cycle frequency (Hz) for the boot info. */
-export function setupVcpu(vm: KvmVm, memory: GuestMemory, entry: number): number {
+/**
+ * The vCPU's CPUID leaves and the TSC frequency (Hz) for the boot info: neither depends on the guest, and
+ * KVM_GET_SUPPORTED_CPUID alone costs about half a millisecond, so a pre-started monitor has them done early.
+ */
+export function initVcpu(vm: KvmVm): number {
+  setCpuid(vm);
+  return tscHz(vm);
+}
+
+/** Sets up guest low memory and the vCPU's registers. */
+export function setupVcpu(vm: KvmVm, memory: GuestMemory, entry: number): void {
   writeGdt(memory.data);
   writePageTables(memory.data, memory.allocBytes);
-  setCpuid(vm);
   buildSregs(vm.scratch.data);
   vm.ioctl(vm.vcpuFd, KVM_SET_SREGS, vm.scratch.address, 'SET_SREGS');
-  const cycleHz = tscHz(vm);
   buildRegs(vm.scratch.data, entry, memory.guestSizeBytes, X86_BOOT_INFO_BASE);
   vm.ioctl(vm.vcpuFd, KVM_SET_REGS, vm.scratch.address, 'SET_REGS');
-  return cycleHz;
 }
