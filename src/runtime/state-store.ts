@@ -1,6 +1,6 @@
-// Per-container state under --root: <root>/<id>/runcc.json, written atomically (temp, fsync, rename).
+// Per-container state under --root: <root>/<id>/runcc.json, written atomically (a temporary file, then rename).
 // The file name differs from runc's state.json, so a directory of a container delegated to runc is recognisable.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Hooks } from '../oci/runtime-spec';
 import { ProcessIdentity } from './process-identity';
@@ -28,14 +28,18 @@ export interface ContainerRecord {
   hooks: Hooks;
 }
 
-/** Writes `data` to `path` so that readers see either the old or the new content, never a part. */
+/**
+ * Writes `data` to `path` so that readers see either the old or the new content, never a part. No fsync: what is
+ * written here (a container's state, its pid file) describes live processes, which a crash of the host takes with
+ * it, and the rename alone is what readers need; runc writes its state.json the same way. (On a disk rather than
+ * /run's tmpfs, the two fsyncs of a create cost a journal commit each.)
+ */
 export function writeFileAtomic(path: string, data: string, mode = 0o644): void {
   const dir = path.slice(0, path.lastIndexOf('/'));
   const temp = join(dir, `.${path.slice(dir.length + 1)}.${process.pid}`);
   const fd = openSync(temp, 'w', mode);
   try {
     writeSync(fd, data);
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
