@@ -56,6 +56,7 @@ export interface Libc {
   waitpid(pid: number, status: number[], options: number): number;
   chroot(path: string): number;
   chdir(path: string): number;
+  getgroups(size: number, listAddress: number): number;
   setgroups(count: number, listAddress: number): number;
   setresgid(rgid: number, egid: number, sgid: number): number;
   setresuid(ruid: number, euid: number, suid: number): number;
@@ -119,6 +120,7 @@ export const libc: Libc = {
   waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
   chroot: lib.func('int chroot(const char *path)'),
   chdir: lib.func('int chdir(const char *path)'),
+  getgroups: lib.func('int getgroups(int size, uintptr_t list)'),
   setgroups: lib.func('int setgroups(size_t size, uintptr_t list)'),
   setresgid: lib.func('int setresgid(uint32_t rgid, uint32_t egid, uint32_t sgid)'),
   setresuid: lib.func('int setresuid(uint32_t ruid, uint32_t euid, uint32_t suid)'),

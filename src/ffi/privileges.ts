@@ -58,13 +58,31 @@ export function enterRemovedEmptyRoot(path: string, remove: (path: string) => vo
   check(libc.chdir('/'), 'chdir(/)');
 }
 
-/** Sets the supplementary groups, then gid and uid (real, effective, saved): capabilities go with uid 0. */
+/**
+ * Sets the supplementary groups, then gid and uid (real, effective, saved): capabilities go with uid 0. Groups that
+ * are already `groups` (a confined monitor's are cleared at its spawn, and most containers ask for none) are left
+ * as they are: glibc has every thread of the process take each set*id change, a signal round per call.
+ */
 export function becomeUser(uid: number, gid: number, groups: readonly number[]): void {
   const list = scratch(Math.max(4, groups.length * 4));
-  groups.forEach((g, i) => list.data.setUint32(i * 4, g, true));
-  check(libc.setgroups(groups.length, list.address), 'setgroups');
+  if (!groupsAre(groups)) {
+    groups.forEach((g, i) => list.data.setUint32(i * 4, g, true));
+    check(libc.setgroups(groups.length, list.address), 'setgroups');
+  }
   check(libc.setresgid(gid, gid, gid), `setresgid(${gid})`);
   check(libc.setresuid(uid, uid, uid), `setresuid(${uid})`);
+}
+
+/** Whether the process's supplementary groups are `wanted`, in any order. */
+function groupsAre(wanted: readonly number[]): boolean {
+  const count = libc.getgroups(0, 0);
+  if (count < 0) throw SysError.last('getgroups');
+  if (count !== new Set(wanted).size) return false;
+  if (count === 0) return true;
+  const list = scratch(count * 4);
+  if (libc.getgroups(count, list.address) !== count) return false;
+  const have = new Set(Array.from({ length: count }, (_, i) => list.data.getUint32(i * 4, true)));
+  return wanted.every((g) => have.has(g));
 }
 
 /** No execve may gain privileges again (set-id bits, file capabilities). */
