@@ -66,9 +66,14 @@ describe('a running unikernel container', () => {
 
   test('its environment is runcc’s choice: no NODE_OPTIONS, no other NODE_*', () => {
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter((e) => e !== '');
-    // RUNCC_SECCOMP, runcc's own switch, is the one variable passed on (when the suite runs with it set).
+    // RUNCC_SECCOMP, runcc's own switch, is the one variable passed on (when the suite runs with it set); the thread
+    // pool of one is runcc's own setting for every monitor.
     const passed = process.env.RUNCC_SECCOMP === undefined ? [] : [`RUNCC_SECCOMP=${process.env.RUNCC_SECCOMP}`];
-    expect(environ).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...passed]);
+    expect(environ).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'UV_THREADPOOL_SIZE=1', ...passed]);
+    // and its node options are runcc's only (not the caller's NODE_OPTIONS): node, then --v8-pool-size=1, then the program.
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    expect(argv[1]).toBe('--v8-pool-size=1');
+    expect(argv[2]).toMatch(/container-monitor\.js$/);
   });
 
   test('every thread runs under the seccomp filter, with no_new_privs', () => {
