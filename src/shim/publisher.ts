@@ -7,6 +7,9 @@ const EVENTS_SERVICE = 'containerd.services.events.ttrpc.v1.Events';
 const CALL_TIMEOUT_MS = 5000;
 const ATTEMPTS = 5;
 
+/** Resolves once the event loop has finished its current turn (replies already written to their sockets). */
+const afterThisTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export class EventPublisher {
   private client: TtrpcClient | undefined;
   private queue: Promise<void> = Promise.resolve();
@@ -17,10 +20,13 @@ export class EventPublisher {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** Queues `event` (a message of `containerd.events.*`) under `topic`; never throws. */
+  /**
+   * Queues `event` (a message of `containerd.events.*`) under `topic`; never throws. It is encoded and sent after
+   * the current turn of the event loop, so that the reply of the call that published it goes out first.
+   */
   publish(topic: string, type: string, event: object): void {
-    const envelope = { timestamp: timestamp(new Date()) as Timestamp, namespace: this.namespace, topic, event: packAny(type, event) };
-    this.queue = this.queue.then(() => this.forward(envelope));
+    const at = timestamp(new Date()) as Timestamp;
+    this.queue = this.queue.then(afterThisTurn).then(() => this.forward(topic, () => ({ timestamp: at, namespace: this.namespace, topic, event: packAny(type, event) })));
   }
 
   /** Resolves when everything queued so far was sent (or given up), within `timeoutMs`. */
@@ -32,9 +38,16 @@ export class EventPublisher {
     this.client?.close();
   }
 
-  private async forward(envelope: object): Promise<void> {
+  private async forward(topic: string, envelope: () => object): Promise<void> {
     if (!this.ttrpcAddress) return;
-    const payload = encode('containerd.services.events.ttrpc.v1.ForwardRequest', { envelope });
+    let payload: Uint8Array;
+    try {
+      payload = encode('containerd.services.events.ttrpc.v1.ForwardRequest', { envelope: envelope() });
+    } catch (error) {
+      // One event that does not encode is lost, not the queue behind it.
+      this.log(`cannot publish a ${topic} event: ${(error as Error).message}`);
+      return;
+    }
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       try {
         if (!this.client || this.client.closed) this.client = await TtrpcClient.connect(this.ttrpcAddress.replace(/^unix:\/\//, ''));
