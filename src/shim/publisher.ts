@@ -26,7 +26,7 @@ export class EventPublisher {
    */
   publish(topic: string, type: string, event: object): void {
     const at = timestamp(new Date()) as Timestamp;
-    this.queue = this.queue.then(afterThisTurn).then(() => this.forward(topic, () => ({ timestamp: at, namespace: this.namespace, topic, event: packAny(type, event) })));
+    this.queue = this.queue.then(afterThisTurn).then(() => this.forward(topic, at, type, event));
   }
 
   /** Resolves when everything queued so far was sent (or given up), within `timeoutMs`. */
@@ -38,11 +38,12 @@ export class EventPublisher {
     this.client?.close();
   }
 
-  private async forward(topic: string, envelope: () => object): Promise<void> {
+  private async forward(topic: string, at: Timestamp, type: string, event: object): Promise<void> {
     if (!this.ttrpcAddress) return;
     let payload: Uint8Array;
     try {
-      payload = encode('containerd.services.events.ttrpc.v1.ForwardRequest', { envelope: envelope() });
+      const envelope = { timestamp: at, namespace: this.namespace, topic, event: packAny(type, event) };
+      payload = encode('containerd.services.events.ttrpc.v1.ForwardRequest', { envelope });
     } catch (error) {
       // One event that does not encode is lost, not the queue behind it.
       this.log(`cannot publish a ${topic} event: ${(error as Error).message}`);
